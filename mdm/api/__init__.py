@@ -1,0 +1,1 @@
+"""The integration REST API, version 1."""

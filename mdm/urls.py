@@ -1,0 +1,13 @@
+"""URL map of the hub: admin, probes, the REST API (v1) and the stewardship UI."""
+from django.contrib import admin
+from django.urls import include, path
+
+from mdm import health
+
+urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("api/v1/", include("mdm.api.urls")),
+]

@@ -1,0 +1,1 @@
+"""Stewardship: review queue, quarantine, merge/unmerge and the auditors' history browser."""

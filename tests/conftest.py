@@ -1,0 +1,1 @@
+"""Shared fixtures. The data layer runs on PostgreSQL (DATABASE_URL, set by `make test`)."""
