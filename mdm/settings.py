@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "simple_history",
     "mdm",
+    "mdm.uom",
     "stewardship",
     "sync",
 ]

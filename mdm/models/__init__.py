@@ -1,6 +1,7 @@
 """Models of the hub's core: golden records, the source side and the crosswalk."""
 from .base import GoldenIdCounter, GoldenRecord, GoldenStatus, HistoryContext
 from .golden import Dimension, Location, LocationType, Product, ProductSupplier, Supplier, UnitOfMeasure
+from .ingest import IdempotencyKey
 from .source import Entity, IntegrationToken, SourceRecord, SourceStatus, SourceSystem, SystemKind
 
 GOLDEN_MODELS: dict[str, type[GoldenRecord]] = {
@@ -15,6 +16,7 @@ __all__ = [
     "GoldenRecord",
     "GoldenStatus",
     "HistoryContext",
+    "IdempotencyKey",
     "IntegrationToken",
     "Location",
     "LocationType",

@@ -1,0 +1,1 @@
+"""Models of unit conversions and packaging."""
