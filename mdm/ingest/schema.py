@@ -6,7 +6,7 @@ read their rules from here, so each rule lives in one place.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from mdm.models import Dimension, LocationType
 
@@ -54,9 +54,9 @@ ENTITY_FIELDS: dict[str, tuple[FieldSpec, ...]] = {
         FieldSpec("manufacturer", max_length=200),
         FieldSpec("mpn", max_length=64, label="manufacturer part number"),
         FieldSpec("category", max_length=200),
-        FieldSpec("base_uom", kind="uom", label="base unit of measure"),
+        FieldSpec("base_uom", kind="uom", max_length=16, label="base unit of measure"),
         FieldSpec("net_weight", kind="decimal", minimum=0, label="net weight"),
-        FieldSpec("weight_uom", kind="uom", label="weight unit"),
+        FieldSpec("weight_uom", kind="uom", max_length=16, label="weight unit"),
         FieldSpec("supplier_key", kind="ref", refers_to="supplier", max_length=128, label="supplier"),
         FieldSpec("supplier_item_number", max_length=64, label="supplier item number"),
         FieldSpec("lead_time_days", kind="int", minimum=0, maximum=3650, label="lead time (days)"),
