@@ -78,6 +78,18 @@ def history_attrs() -> dict[str, Any]:
     return {"request_id": ctx.request_id, "source_system": ctx.system_code}
 
 
+def bulk_history_kwargs() -> dict[str, Any]:
+    """Keyword arguments for simple-history's bulk_create/update_with_history in this context."""
+    ctx = current_context()
+    user = None
+    if ctx.user_id is not None:
+        from django.contrib.auth import get_user_model
+
+        user = get_user_model()(pk=ctx.user_id)
+    return {"default_user": user, "default_change_reason": ctx.reason or None,
+            "custom_historical_attrs": history_attrs()}
+
+
 @receiver(pre_create_historical_record)
 def _stamp_history(sender: Any, instance: Any, history_instance: Any, **kwargs: Any) -> None:
     ctx = current_context()

@@ -1,0 +1,387 @@
+"""The ingest pipeline: keep raw, validate, normalize, match, link, survive, publish.
+
+`ingest_records` is the one path for every intake: a REST batch, a file chunk, a steward's
+fix of a quarantined record and the replay of records that waited for a reference or a unit
+mapping. It is set-based (a fixed number of queries per batch), so one record and a
+thousand take the same code.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from mdm.audit import bulk_history_kwargs, change_context, current_context
+from mdm.ingest import linking
+from mdm.ingest.schema import ENTITY_FIELDS, SOURCE_KEY_MAX_LENGTH
+from mdm.ingest.validation import FieldError, missing_reference_error, validate_record
+from mdm.models import SourceRecord, SourceStatus, SourceSystem
+from mdm.normalization import normalize_record
+from mdm.services import golden as golden_services
+
+
+# Keys the file reader adds to a row it could not read whole (kept raw, quarantined).
+FILE_PROBLEM_KEYS = ("_error", "_columns")
+FILE_KEYS = ("_line", *FILE_PROBLEM_KEYS)
+
+
+class Outcome:
+    CREATED = "created"
+    LINKED = "linked"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    PENDING_REVIEW = "pending_review"
+    QUARANTINED = "quarantined"
+    RETIRED = "retired"
+
+    ALL = (CREATED, LINKED, UPDATED, UNCHANGED, PENDING_REVIEW, QUARANTINED, RETIRED)
+
+
+@dataclass
+class RecordResult:
+    source_key: str
+    outcome: str
+    golden_id: str | None = None
+    errors: list[dict[str, str]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"source_key": self.source_key, "outcome": self.outcome, "golden_id": self.golden_id,
+                "errors": self.errors}
+
+
+def content_hash(raw: dict[str, Any]) -> str:
+    body = json.dumps(raw, sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=False)
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def _is_deleted(raw: dict[str, Any]) -> bool:
+    value = raw.get("deleted")
+    if isinstance(value, str):
+        return value.strip().lower() in {"1", "true", "yes", "y"}
+    return bool(value)
+
+
+def _error_dicts(errors: Iterable[FieldError]) -> list[dict[str, str]]:
+    return [{"pointer": e.pointer, "code": e.code, "message": e.message} for e in errors]
+
+
+def _invalid_key_placeholder(raw: dict[str, Any]) -> str:
+    return "~invalid-" + content_hash(raw)[:24]
+
+
+def _source_key_of(raw: dict[str, Any]) -> str:
+    key = raw.get("source_key")
+    if isinstance(key, int | float) and not isinstance(key, bool):
+        key = str(key)
+    if not isinstance(key, str) or not key.strip() or len(key.strip()) > SOURCE_KEY_MAX_LENGTH:
+        return ""
+    return key.strip()
+
+
+def _unit_resolver(system: SourceSystem):
+    """A per-batch cached lookup of this system's unit codes (its unit crosswalk, then hub codes)."""
+    from mdm.uom.selectors import resolve_unit
+
+    cache: dict[str, str | None] = {}
+
+    def resolve(code: str) -> str | None:
+        if code not in cache:
+            cache[code] = resolve_unit(code, system.code)
+        return cache[code]
+
+    return resolve
+
+
+def ingest_records(
+    *,
+    system: SourceSystem,
+    entity: str,
+    records: Sequence[dict[str, Any]],
+    user: Any = None,
+    reason: str | None = None,
+    matcher: Any = None,
+) -> list[RecordResult]:
+    """Ingest a batch of raw records of one entity from one system. Never raises for bad records."""
+    if entity not in ENTITY_FIELDS:
+        raise ValueError(f"unknown entity {entity!r}")
+    results: list[RecordResult | None] = [None] * len(records)
+    # A key sent twice in one batch is applied in order: each round holds a key at most once.
+    rounds: list[list[int]] = []
+    seen_in_round: list[set[str]] = []
+    for index, raw in enumerate(records):
+        key = _source_key_of(raw) if isinstance(raw, dict) else ""
+        for round_index, keys in enumerate(seen_in_round):
+            if key not in keys or not key:
+                keys.add(key)
+                rounds[round_index].append(index)
+                break
+        else:
+            seen_in_round.append({key})
+            rounds.append([index])
+    reason = reason or current_context().reason or f"ingest from {system.code}"
+    with change_context(system=system, user=user, reason=reason):
+        for indexes in rounds:
+            batch = [records[i] for i in indexes]
+            for i, result in zip(indexes, _ingest_round(system, entity, batch, matcher), strict=True):
+                results[i] = result
+        SourceSystem.objects.filter(pk=system.pk).update(last_received_at=timezone.now())
+    return [r for r in results if r is not None]
+
+
+@transaction.atomic
+def _ingest_round(
+    system: SourceSystem, entity: str, batch: Sequence[Any], matcher: Any
+) -> list[RecordResult]:
+    now = timezone.now()
+    wait = timedelta(seconds=settings.ROSETTA["REFERENCE_WAIT_SECONDS"])
+    raws = [raw if isinstance(raw, dict) else {"_value": raw} for raw in batch]
+    keys = [_source_key_of(raw) for raw in raws]
+    existing = {
+        r.source_key: r
+        for r in SourceRecord.objects.select_for_update()
+        .filter(system=system, entity=entity, source_key__in=[k for k in keys if k])
+    }
+    units = _unit_resolver(system) if entity == "product" else None
+
+    results: list[RecordResult] = []
+    to_create: list[SourceRecord] = []
+    to_update: list[SourceRecord] = []
+    touched: list[int] = []
+    valid: list[tuple[int, SourceRecord, bool]] = []  # (result index, record, is_new)
+    retired_goldens: set[str] = set()
+    pending_refs: dict[int, list[tuple[str, str, str]]] = {}
+
+    for raw, key in zip(raws, keys, strict=True):
+        index = len(results)
+        record = existing.get(key)
+        digest = content_hash(raw)
+        if _is_deleted(raw) and key:
+            result = RecordResult(key, Outcome.RETIRED)
+            if record is not None and record.status != SourceStatus.RETIRED:
+                if record.golden_id:
+                    retired_goldens.add(record.golden_id)
+                result.golden_id = record.golden_id or None
+                record.status = SourceStatus.RETIRED
+                record.golden_id = ""
+                record.content_hash = digest
+                record.raw = raw
+                record.last_seen = now
+                record.updated_at = now
+                to_update.append(record)
+            results.append(result)
+            continue
+        if (
+            record is not None
+            and record.content_hash == digest
+            and record.status in (SourceStatus.LINKED, SourceStatus.PENDING_REVIEW)
+        ):
+            touched.append(record.pk)
+            outcome = Outcome.UNCHANGED
+            results.append(RecordResult(key, outcome, record.golden_id or None))
+            continue
+
+        file_problems = [FieldError("", "unreadable_row", str(raw[k])) for k in FILE_PROBLEM_KEYS if k in raw]
+        validation = validate_record(entity, {k: v for k, v in raw.items() if k not in FILE_KEYS},
+                                     known_units=units, system_code=system.code)
+        errors = [*file_problems, *validation.errors]
+        if not key and not any(e.pointer == "/source_key" for e in errors):
+            errors.insert(0, FieldError("/source_key", "required", "source key is required"))
+        values = dict(validation.values)
+        refs = [(spec.name, spec.refers_to, values.get(spec.name)) for spec in ENTITY_FIELDS[entity]
+                if spec.kind == "ref" and values.get(spec.name)]
+        is_new = record is None
+        if record is None:
+            record = SourceRecord(system=system, entity=entity, source_key=key or _invalid_key_placeholder(raw),
+                                  first_seen=now, status=SourceStatus.QUARANTINED)
+        record.raw = raw
+        record.content_hash = digest
+        record.last_seen = now
+        record.updated_at = now
+        record.retry_until = None
+        if errors:
+            record.status = SourceStatus.QUARANTINED
+            record.errors = _error_dicts(errors)
+            results.append(RecordResult(record.source_key, Outcome.QUARANTINED, record.golden_id or None,
+                                        record.errors))
+            (to_create if is_new else to_update).append(record)
+            continue
+        record.errors = []
+        record.normalized = normalize_record(entity, values)
+        if refs:
+            pending_refs[index] = refs
+        results.append(RecordResult(key, Outcome.UPDATED if not is_new else Outcome.CREATED))
+        valid.append((index, record, is_new))
+
+    # References: a product's supplier and a location's parent must be known in the same system.
+    if pending_refs:
+        wanted: dict[str, set[str]] = defaultdict(set)
+        for refs in pending_refs.values():
+            for _name, ref_entity, ref_key in refs:
+                wanted[ref_entity].add(ref_key)
+        known: set[tuple[str, str]] = set()
+        for ref_entity, ref_keys in wanted.items():
+            known.update(
+                (ref_entity, k)
+                for k in SourceRecord.objects.filter(
+                    system=system, entity=ref_entity, source_key__in=ref_keys,
+                    status__in=(SourceStatus.LINKED, SourceStatus.PENDING_REVIEW),
+                ).values_list("source_key", flat=True)
+            )
+        # Records of this very batch count too (a parent listed after its child).
+        batch_keys = {(entity, r.source_key) for _, r, _ in valid}
+        still_valid = []
+        for index, record, is_new in valid:
+            missing = [
+                missing_reference_error(name, ref_key, system.code)
+                for name, ref_entity, ref_key in pending_refs.get(index, [])
+                if (ref_entity, ref_key) not in known and (ref_entity, ref_key) not in batch_keys
+            ]
+            if missing:
+                record.status = SourceStatus.QUARANTINED
+                record.errors = _error_dicts(missing)
+                record.retry_until = now + wait
+                results[index] = RecordResult(record.source_key, Outcome.QUARANTINED, record.golden_id or None,
+                                              record.errors)
+                (to_create if is_new else to_update).append(record)
+            else:
+                still_valid.append((index, record, is_new))
+        valid = still_valid
+
+    # Match and link the valid ones; survivorship then recomputes the golden records.
+    decisions = linking.link_records(entity=entity, items=valid, matcher=matcher)
+    affected: set[str] = set(retired_goldens)
+    new_groups: dict[str, list[tuple[int, SourceRecord]]] = defaultdict(list)
+    for (index, record, is_new), decision in zip(valid, decisions, strict=True):
+        old_golden = record.golden_id
+        if decision.action == "link":
+            record.status = SourceStatus.LINKED
+            record.golden_id = decision.golden_id
+            affected.add(decision.golden_id)
+            if old_golden and old_golden != decision.golden_id:
+                affected.add(old_golden)
+            outcome = Outcome.LINKED if is_new or not old_golden else Outcome.UPDATED
+            results[index] = RecordResult(record.source_key, outcome, decision.golden_id)
+        elif decision.action == "keep":
+            record.status = SourceStatus.LINKED
+            affected.add(record.golden_id)
+            results[index] = RecordResult(record.source_key, Outcome.UPDATED, record.golden_id)
+        elif decision.action == "review":
+            record.status = SourceStatus.PENDING_REVIEW
+            results[index] = RecordResult(record.source_key, Outcome.PENDING_REVIEW, record.golden_id or None)
+            if old_golden:
+                affected.add(old_golden)
+        else:  # new golden record, possibly shared by several records of this batch
+            record.status = SourceStatus.LINKED
+            new_groups[decision.group or f"#{index}"].append((index, record))
+        (to_create if is_new else to_update).append(record)
+
+    if new_groups:
+        groups = list(new_groups.values())
+        golden_services.create_golden_records(entity=entity, groups=[[r for _, r in g] for g in groups])
+        for group in groups:
+            for index, record in group:
+                results[index] = RecordResult(record.source_key, Outcome.CREATED, record.golden_id)
+
+    history_kwargs = bulk_history_kwargs()
+    created = bulk_create_with_history(to_create, SourceRecord, batch_size=500, **history_kwargs) if to_create else []
+    if to_update:
+        bulk_update_with_history(
+            to_update, SourceRecord,
+            ["raw", "normalized", "content_hash", "status", "golden_id", "errors", "retry_until", "last_seen",
+             "updated_at"],
+            batch_size=500, **history_kwargs,
+        )
+    if touched:
+        # last_seen is excluded from history: a re-send of the same content is not a change.
+        SourceRecord.objects.filter(pk__in=touched).update(last_seen=now)
+    linking.after_save(entity=entity, items=valid, decisions=decisions, saved=created, matcher=matcher)
+
+    if new_groups:
+        new_ids = [g[0][1].golden_id for g in new_groups.values()]
+        golden_services.sync_relationships(entity=entity, golden_ids=new_ids)
+        golden_services.publish_created(entity=entity, golden_ids=new_ids)
+    golden_services.recompute_golden_records(entity=entity, golden_ids=affected - {""})
+
+    arrived = [r.source_key for _, r, _ in valid]
+    if arrived and entity in ("supplier", "location"):
+        reprocess_waiting_for_references(system=system, ref_entity=entity, keys=arrived)
+    return results
+
+
+def reprocess_source_records(*, records: Sequence[SourceRecord], reason: str | None = None,
+                             user: Any = None) -> list[RecordResult]:
+    """Run stored raw payloads through the pipeline again (after a fix, a mapping or a reference)."""
+    by_batch: dict[tuple[int, str], list[SourceRecord]] = defaultdict(list)
+    for record in records:
+        by_batch[(record.system_id, record.entity)].append(record)
+    results: list[RecordResult] = []
+    for (_system_id, entity), batch in by_batch.items():
+        system = batch[0].system
+        payloads = [{**r.raw, "source_key": r.source_key} for r in batch]
+        # The same content must not be taken for an unchanged re-send.
+        SourceRecord.objects.filter(pk__in=[r.pk for r in batch]).update(content_hash="")
+        results.extend(ingest_records(system=system, entity=entity, records=payloads, user=user,
+                                      reason=reason or "reprocess"))
+    return results
+
+
+def reprocess_waiting_for_references(*, system: SourceSystem, ref_entity: str, keys: Sequence[str]) -> None:
+    """Records that waited for one of these keys (within their wait time) are tried again."""
+    field_for = {"supplier": ("product", "supplier_key"), "location": ("location", "parent_key")}
+    entity, field_name = field_for[ref_entity]
+    wanted = set(keys)
+    waiting = [
+        r for r in SourceRecord.objects.select_related("system").filter(
+            system=system, entity=entity, status=SourceStatus.QUARANTINED, retry_until__gte=timezone.now()
+        )
+        if str(r.raw.get(field_name, "")).strip() in wanted
+    ]
+    if waiting:
+        reprocess_source_records(records=waiting, reason=f"{ref_entity} arrived")
+
+
+def reprocess_waiting_for_unit(*, system_code: str, code: str) -> list[RecordResult]:
+    """After a steward maps a unit code, re-run the records quarantined for that unknown unit."""
+    waiting = [
+        r for r in SourceRecord.objects.select_related("system").filter(
+            system__code=system_code, status=SourceStatus.QUARANTINED
+        )
+        if any(e.get("code") == "unknown_unit" and code.lower() in e.get("message", "").lower()
+               for e in r.errors)
+    ]
+    return reprocess_source_records(records=waiting, reason=f"unit {code} mapped") if waiting else []
+
+
+@transaction.atomic
+def discard_source_record(*, record: SourceRecord, user: Any, reason: str) -> SourceRecord:
+    """A steward drops a quarantined record; the reason stays in its history."""
+    if not reason.strip():
+        raise ValueError("a reason is required to discard a record")
+    with change_context(user=user, reason=reason):
+        old_golden = record.golden_id
+        record.status = SourceStatus.DISCARDED
+        record.golden_id = ""
+        record._change_reason = reason
+        record.save()
+        if old_golden:
+            golden_services.recompute_golden_records(entity=record.entity, golden_ids=[old_golden])
+    return record
+
+
+@transaction.atomic
+def fix_quarantined_record(*, record: SourceRecord, raw: dict[str, Any], user: Any, reason: str) -> RecordResult:
+    """A steward corrects the payload of a quarantined record and runs it through the pipeline."""
+    if not reason.strip():
+        raise ValueError("a reason is required to fix a record")
+    payload = {**raw, "source_key": record.source_key}
+    return ingest_records(system=record.system, entity=record.entity, records=[payload], user=user,
+                          reason=reason)[0]

@@ -1,0 +1,82 @@
+"""python manage.py ingest ENTITY FILE --system CODE [--format csv|jsonl] [--map SRC=FIELD ...]"""
+from __future__ import annotations
+
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from mdm.ingest.files import FileRejected, parse_mapping, plan, read_records
+from mdm.ingest.schema import ENTITIES
+from mdm.ingest.services import Outcome, ingest_records
+from mdm.models import SourceSystem
+
+
+class Command(BaseCommand):
+    help = "Ingest a CSV or JSONL file of source records of one entity from one source system."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("entity", choices=ENTITIES)
+        parser.add_argument("file")
+        parser.add_argument("--system", required=True, help="source system code, e.g. ERP")
+        parser.add_argument("--format", choices=["csv", "jsonl"], default=None)
+        parser.add_argument("--map", action="append", default=[], metavar="SOURCE_COLUMN=FIELD")
+        parser.add_argument("--batch-size", type=int, default=1000)
+
+    def handle(self, *args, **options) -> None:
+        entity = options["entity"]
+        try:
+            system = SourceSystem.objects.get(code=options["system"])
+        except SourceSystem.DoesNotExist as exc:
+            known = ", ".join(SourceSystem.objects.values_list("code", flat=True)) or "none yet"
+            raise CommandError(f"unknown system {options['system']!r} (known: {known}); "
+                               "register it with create_system") from exc
+        try:
+            file_plan = plan(entity, Path(options["file"]), fmt=options["format"],
+                             mapping=parse_mapping(options["map"]))
+        except FileRejected as exc:
+            raise CommandError(f"{exc}. Nothing was ingested.") from exc
+
+        counts: Counter[str] = Counter()
+        started = time.perf_counter()
+        progress = sys.stderr.isatty() and options["verbosity"] > 0
+        batch: list[dict] = []
+        done = 0
+
+        def flush() -> None:
+            nonlocal done
+            for result in ingest_records(system=system, entity=entity, records=batch,
+                                         reason=f"file {file_plan.path.name}"):
+                counts[result.outcome] += 1
+            done += len(batch)
+            batch.clear()
+            if progress:
+                self._progress(done, file_plan.rows, started)
+
+        for record in read_records(file_plan):
+            batch.append(record)
+            if len(batch) >= options["batch_size"]:
+                flush()
+        if batch:
+            flush()
+        if progress:
+            sys.stderr.write("\n")
+        seconds = time.perf_counter() - started
+        rate = done / seconds if seconds else 0.0
+        summary = (
+            f"read {done}, created {counts[Outcome.CREATED]}, linked {counts[Outcome.LINKED]}, "
+            f"updated {counts[Outcome.UPDATED]}, unchanged {counts[Outcome.UNCHANGED]}, "
+            f"pending review {counts[Outcome.PENDING_REVIEW]}, quarantined {counts[Outcome.QUARANTINED]}, "
+            f"retired {counts[Outcome.RETIRED]}, {seconds:.1f} s, {rate:.0f} records/s"
+        )
+        self.stdout.write(summary)
+
+    @staticmethod
+    def _progress(done: int, total: int, started: float) -> None:
+        width = 30
+        filled = int(width * done / total) if total else width
+        rate = done / max(time.perf_counter() - started, 1e-9)
+        sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {rate:.0f}/s")
+        sys.stderr.flush()

@@ -1,0 +1,70 @@
+"""Publish: turn golden record changes into events of the sync event log.
+
+Called inside the transaction of the change, so the event is committed with it (the outbox
+rule). The payload carries the golden attributes and every system's keys for the record.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from mdm.models import SourceRecord, SourceStatus
+
+CROSSWALK_STATUSES = (SourceStatus.LINKED, SourceStatus.PENDING_REVIEW, SourceStatus.QUARANTINED)
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if hasattr(value, "golden_id"):
+        return value.golden_id
+    return value
+
+
+def golden_payload(golden: Any, keys: dict[str, list[str]]) -> dict[str, Any]:
+    attributes = {name: _json_value(getattr(golden, name)) for name in golden.ATTRIBUTES}
+    return {
+        "entity": golden.ENTITY,
+        "golden_id": golden.golden_id,
+        "version": golden.version,
+        "status": golden.status,
+        "merged_into": golden.merged_into.golden_id if golden.merged_into_id else None,
+        "attributes": attributes,
+        "keys": keys,
+        "updated_at": _json_value(golden.updated_at),
+    }
+
+
+def crosswalk_keys(*, entity: str, golden_ids: Sequence[str]) -> dict[str, dict[str, list[str]]]:
+    """golden_id -> {system code: [source keys]} for the records linked to each golden record."""
+    keys: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    rows = (
+        SourceRecord.objects.filter(entity=entity, golden_id__in=golden_ids, status__in=CROSSWALK_STATUSES)
+        .order_by("system__code", "source_key")
+        .values_list("golden_id", "system__code", "source_key")
+    )
+    for golden_id, system_code, source_key in rows:
+        keys[golden_id][system_code].append(source_key)
+    return {gid: dict(by_system) for gid, by_system in keys.items()}
+
+
+def golden_events(*, entity: str, events: Sequence[tuple[Any, str]]) -> None:
+    """Record one event per (golden record, event type) in the current transaction."""
+    if not events:
+        return
+    from sync.services import record_event
+
+    keys = crosswalk_keys(entity=entity, golden_ids=[g.golden_id for g, _ in events])
+    for golden, event_type in events:
+        record_event(
+            entity=entity,
+            golden_id=golden.golden_id,
+            golden_version=golden.version,
+            event_type=event_type,
+            payload=golden_payload(golden, keys.get(golden.golden_id, {})),
+        )

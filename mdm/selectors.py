@@ -1,0 +1,34 @@
+"""Selectors: the reads of the hub's core (crosswalk, golden records, source records)."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from mdm.models import GOLDEN_MODELS, GoldenRecord, GoldenStatus, SourceRecord
+
+
+def crosswalk_rows(*, entity: str, system_code: str | None = None) -> Iterator[tuple]:
+    rows = SourceRecord.objects.filter(entity=entity)
+    if system_code:
+        rows = rows.filter(system__code=system_code)
+    yield from rows.order_by("golden_id", "system__code", "source_key").values_list(
+        "golden_id", "system__code", "source_key", "status", "first_seen", "last_seen"
+    ).iterator(chunk_size=5000)
+
+
+def resolve_golden(*, entity: str, golden_id: str) -> GoldenRecord | None:
+    """The golden record for an id; a merged id resolves to its survivor (chains collapsed)."""
+    model = GOLDEN_MODELS[entity]
+    golden = model.objects.filter(golden_id=golden_id).first()
+    seen: set[str] = set()
+    while golden is not None and golden.status == GoldenStatus.MERGED and golden.merged_into_id:
+        if golden.golden_id in seen:
+            break
+        seen.add(golden.golden_id)
+        golden = model.objects.get(pk=golden.merged_into_id)
+    return golden
+
+
+def golden_members(*, entity: str, golden_id: str):
+    return SourceRecord.objects.select_related("system").filter(entity=entity, golden_id=golden_id).order_by(
+        "system__priority", "system__code", "source_key"
+    )

@@ -1,0 +1,1 @@
+"""Services: every write to golden records, source records and the crosswalk goes through here."""

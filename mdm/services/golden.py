@@ -1,0 +1,385 @@
+"""Writes to golden records: id allocation, creation from source records, recomputation.
+
+Everything here is set-based so the same functions serve one record from a REST call and a
+thousand from a file: they take lists, run a fixed number of queries per call, write history
+through simple-history's bulk helpers, and publish one event per changed golden record.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, models, transaction
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from mdm import publish
+from mdm.audit import bulk_history_kwargs
+from mdm.models import (
+    GOLDEN_MODELS,
+    GoldenIdCounter,
+    GoldenRecord,
+    GoldenStatus,
+    Location,
+    Product,
+    ProductSupplier,
+    SourceRecord,
+    SourceStatus,
+)
+from mdm.survivorship import Member, survive
+
+# Source record statuses whose (last valid) values feed survivorship. A linked record that
+# later sent a malformed update stays a member with its last good values while quarantined.
+MEMBER_STATUSES = (SourceStatus.LINKED, SourceStatus.QUARANTINED)
+
+# Attributes that are relationships: survived as the source key they name, then resolved.
+RELATION_ATTRIBUTES = {"product": {"supplier_key"}, "location": {"parent_key"}}
+
+
+def golden_model(entity: str) -> type[GoldenRecord]:
+    return GOLDEN_MODELS[entity]
+
+
+def allocate_golden_ids(*, model: type[GoldenRecord], count: int) -> list[str]:
+    """Reserve `count` new ids. The counter only grows, so an id is never handed out twice."""
+    if count <= 0:
+        return []
+    for attempt in range(2):
+        try:
+            with transaction.atomic():
+                counter, _ = GoldenIdCounter.objects.select_for_update().get_or_create(
+                    prefix=model.ID_PREFIX
+                )
+                start = counter.last_value + 1
+                counter.last_value += count
+                counter.save(update_fields=["last_value"])
+            break
+        except IntegrityError:  # two first-ever allocations raced on creating the counter row
+            if attempt:
+                raise
+    return [f"{model.ID_PREFIX}-{n:06d}" for n in range(start, start + count)]
+
+
+def _members(records: Iterable[SourceRecord]) -> list[Member]:
+    return [
+        Member(
+            source_record_id=r.pk,
+            system_code=r.system.code,
+            system_priority=r.system.priority,
+            source_key=r.source_key,
+            updated_at=r.updated_at,
+            values=r.normalized or {},
+        )
+        for r in records
+        if r.normalized
+    ]
+
+
+def _field_value(model: type[GoldenRecord], attribute: str, value: Any) -> Any:
+    field = model._meta.get_field(attribute)
+    if value is None:
+        return None if field.null else ""
+    if isinstance(field, models.DecimalField):
+        return Decimal(str(value))
+    return value
+
+
+def _apply(golden: GoldenRecord, values: dict[str, Any]) -> bool:
+    changed = False
+    model = type(golden)
+    for attribute, value in values.items():
+        if attribute in ("parent",):
+            continue
+        new = _field_value(model, attribute, value)
+        if getattr(golden, attribute) != new:
+            setattr(golden, attribute, new)
+            changed = True
+    return changed
+
+
+def _survivable_attributes(model: type[GoldenRecord]) -> tuple[str, ...]:
+    return tuple(a for a in model.ATTRIBUTES if a != "parent")
+
+
+def _survive_for(entity: str, golden: GoldenRecord, members: Sequence[Member]):
+    model = type(golden)
+    relation = sorted(RELATION_ATTRIBUTES.get(entity, ()))
+    return survive(
+        entity=entity,
+        attributes=(*_survivable_attributes(model), *relation),
+        members=members,
+        pins=golden.pins,
+    )
+
+
+@transaction.atomic
+def create_golden_records(*, entity: str, groups: Sequence[Sequence[SourceRecord]]) -> list[GoldenRecord]:
+    """Create one golden record per group of (unsaved or saved) source records.
+
+    Sets `golden_id` on the source records; the caller saves them.
+    """
+    model = golden_model(entity)
+    ids = allocate_golden_ids(model=model, count=len(groups))
+    goldens: list[GoldenRecord] = []
+    survived_relations: list[dict[str, Any]] = []
+    for golden_id, group in zip(ids, groups, strict=True):
+        golden = model(golden_id=golden_id)
+        for record in group:
+            record.golden_id = golden_id
+        result = _survive_for(entity, golden, _members(group))
+        _apply(golden, {k: v for k, v in result.values.items() if hasattr(golden, k)})
+        golden.lineage = result.lineage
+        goldens.append(golden)
+        survived_relations.append(result.values)
+    bulk_create_with_history(goldens, model, batch_size=500, **bulk_history_kwargs())
+    return goldens
+
+
+@transaction.atomic
+def recompute_golden_records(
+    *, entity: str, golden_ids: Iterable[str], event_type: str = "updated", force_event: bool = False
+) -> list[GoldenRecord]:
+    """Re-run survivorship for these golden records from their current members.
+
+    A golden record left with no member is retired, never deleted. Returns the records that
+    changed (each got a new version, a history row and an event).
+    """
+    model = golden_model(entity)
+    ids = sorted(set(golden_ids))
+    if not ids:
+        return []
+    goldens = {g.golden_id: g for g in model.objects.select_for_update().filter(golden_id__in=ids)}
+    members_by_golden: dict[str, list[SourceRecord]] = defaultdict(list)
+    for record in SourceRecord.objects.select_related("system").filter(
+        entity=entity, golden_id__in=ids, status__in=MEMBER_STATUSES
+    ):
+        members_by_golden[record.golden_id].append(record)
+
+    changed: list[GoldenRecord] = []
+    events: list[tuple[GoldenRecord, str]] = []
+    for golden_id in ids:
+        golden = goldens.get(golden_id)
+        if golden is None or golden.status == GoldenStatus.MERGED:
+            continue
+        members = _members(members_by_golden.get(golden_id, []))
+        this_event = event_type
+        if not members:
+            if golden.status == GoldenStatus.RETIRED:
+                continue
+            golden.status = GoldenStatus.RETIRED
+            this_event = "retired"
+            dirty = True
+        else:
+            result = _survive_for(entity, golden, members)
+            dirty = _apply(golden, {k: v for k, v in result.values.items() if hasattr(golden, k)})
+            if golden.lineage != result.lineage:
+                golden.lineage = result.lineage
+                dirty = True
+            if golden.status == GoldenStatus.RETIRED:
+                golden.status = GoldenStatus.ACTIVE
+                dirty = True
+        if dirty or force_event:
+            golden.version += 1
+            changed.append(golden)
+            events.append((golden, this_event))
+    if changed:
+        fields = [*_survivable_attributes(model), "lineage", "status", "version", "updated_at"]
+        from django.utils import timezone
+
+        now = timezone.now()
+        for golden in changed:
+            golden.updated_at = now
+        bulk_update_with_history(changed, model, fields, batch_size=500, **bulk_history_kwargs())
+    sync_relationships(entity=entity, golden_ids=ids)
+    publish.golden_events(entity=entity, events=events)
+    return changed
+
+
+def sync_relationships(*, entity: str, golden_ids: Sequence[str]) -> None:
+    """Derive relationships from the members: a product's suppliers, a location's parent."""
+    if entity == "product":
+        _sync_product_suppliers(golden_ids)
+    elif entity == "location":
+        _sync_location_parents(golden_ids)
+
+
+def _referenced_goldens(system_keys: set[tuple[int, str]], entity: str) -> dict[tuple[int, str], str]:
+    if not system_keys:
+        return {}
+    query = models.Q()
+    by_system: dict[int, set[str]] = defaultdict(set)
+    for system_id, key in system_keys:
+        by_system[system_id].add(key)
+    for system_id, keys in by_system.items():
+        query |= models.Q(system_id=system_id, source_key__in=keys)
+    rows = SourceRecord.objects.filter(query, entity=entity).exclude(golden_id="")
+    return {(r.system_id, r.source_key): r.golden_id for r in rows.only("system_id", "source_key", "golden_id")}
+
+
+def _sync_product_suppliers(golden_ids: Sequence[str]) -> None:
+    from mdm.models import Supplier
+
+    records = list(
+        SourceRecord.objects.filter(entity="product", golden_id__in=golden_ids, status__in=MEMBER_STATUSES)
+    )
+    wanted_refs = {(r.system_id, r.normalized.get("supplier_key")) for r in records
+                   if r.normalized.get("supplier_key")}
+    ref_goldens = _referenced_goldens(wanted_refs, "supplier")
+    supplier_pk = dict(
+        Supplier.objects.filter(golden_id__in=set(ref_goldens.values())).values_list("golden_id", "pk")
+    )
+    products = dict(Product.objects.filter(golden_id__in=golden_ids).values_list("golden_id", "pk"))
+    desired: dict[tuple[int, int], SourceRecord] = {}
+    for record in records:
+        key = record.normalized.get("supplier_key")
+        golden_supplier = ref_goldens.get((record.system_id, key)) if key else None
+        if golden_supplier and golden_supplier in supplier_pk and record.golden_id in products:
+            desired.setdefault((products[record.golden_id], supplier_pk[golden_supplier]), record)
+    existing = {(link.product_id, link.supplier_id): link
+                for link in ProductSupplier.objects.filter(product_id__in=products.values())}
+    for pair, link in existing.items():
+        if pair not in desired:
+            link.delete()
+    for pair, record in desired.items():
+        link = existing.get(pair)
+        item_number = record.normalized.get("supplier_item_number") or ""
+        lead_time = record.normalized.get("lead_time_days")
+        if link is None:
+            ProductSupplier(product_id=pair[0], supplier_id=pair[1], supplier_item_number=item_number,
+                            lead_time_days=lead_time, source_record=record).save()
+        elif (link.supplier_item_number, link.lead_time_days) != (item_number, lead_time):
+            link.supplier_item_number = item_number
+            link.lead_time_days = lead_time
+            link.source_record = record
+            link.save()
+
+
+def _sync_location_parents(golden_ids: Sequence[str]) -> None:
+    records = list(
+        SourceRecord.objects.select_related("system")
+        .filter(entity="location", golden_id__in=golden_ids, status__in=MEMBER_STATUSES)
+        .order_by("system__priority", "pk")
+    )
+    wanted_refs = {(r.system_id, r.normalized.get("parent_key")) for r in records if r.normalized.get("parent_key")}
+    ref_goldens = _referenced_goldens(wanted_refs, "location")
+    parent_for: dict[str, str] = {}
+    for record in records:
+        key = record.normalized.get("parent_key")
+        parent = ref_goldens.get((record.system_id, key)) if key else None
+        if parent and parent != record.golden_id:
+            parent_for.setdefault(record.golden_id, parent)
+    locations = {loc.golden_id: loc for loc in Location.objects.filter(golden_id__in=golden_ids)}
+    parent_pk = dict(Location.objects.filter(golden_id__in=set(parent_for.values())).values_list("golden_id", "pk"))
+    for golden_id, location in locations.items():
+        want = parent_pk.get(parent_for.get(golden_id, ""))
+        if location.parent_id != want:
+            location.parent_id = want
+            location.save(update_fields=["parent", "updated_at"])
+
+
+def publish_created(*, entity: str, golden_ids: Sequence[str]) -> None:
+    """Publish `created` events once the new golden records' source records are saved."""
+    model = golden_model(entity)
+    goldens = list(model.objects.filter(golden_id__in=golden_ids))
+    publish.golden_events(entity=entity, events=[(g, "created") for g in goldens])
+
+
+@transaction.atomic
+def golden_pin(*, golden: GoldenRecord, values: dict[str, Any], user: Any, reason: str) -> GoldenRecord:
+    """A steward pins attribute values: they survive every recomputation until unpinned."""
+    from django.utils import timezone
+
+    from mdm.audit import change_context
+
+    if not reason.strip():
+        raise ValueError("a reason is required to pin a value")
+    unknown = set(values) - set(golden.ATTRIBUTES)
+    if unknown:
+        raise ValueError(f"unknown attribute(s): {', '.join(sorted(unknown))}")
+    pins = dict(golden.pins)
+    by = getattr(user, "username", None) or str(user)
+    for attribute, value in values.items():
+        pins[attribute] = {"value": _json_safe(value), "by": by, "at": timezone.now().isoformat(),
+                           "reason": reason}
+    with change_context(user=user, reason=reason):
+        golden.pins = pins
+        golden.save(update_fields=["pins", "updated_at"])
+        recompute_golden_records(entity=golden.ENTITY, golden_ids=[golden.golden_id])
+    golden.refresh_from_db()
+    return golden
+
+
+@transaction.atomic
+def golden_unpin(*, golden: GoldenRecord, attributes: Sequence[str], user: Any, reason: str) -> GoldenRecord:
+    from mdm.audit import change_context
+
+    if not reason.strip():
+        raise ValueError("a reason is required to unpin a value")
+    with change_context(user=user, reason=reason):
+        golden.pins = {k: v for k, v in golden.pins.items() if k not in set(attributes)}
+        golden.save(update_fields=["pins", "updated_at"])
+        recompute_golden_records(entity=golden.ENTITY, golden_ids=[golden.golden_id])
+    golden.refresh_from_db()
+    return golden
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+@transaction.atomic
+def golden_merge(*, survivor: GoldenRecord, victim: GoldenRecord, user: Any, reason: str) -> GoldenRecord:
+    """Merge golden record `victim` into `survivor`.
+
+    The victim keeps its id (never reused) with status merged and `merged_into` the survivor;
+    its source records and the relationships that pointed at it move to the survivor; records
+    merged into the victim earlier now point straight at the survivor (chains collapsed).
+    """
+    from mdm.audit import change_context
+
+    model = type(survivor)
+    if type(victim) is not model:
+        raise ValueError("only golden records of the same entity can be merged")
+    if not reason.strip():
+        raise ValueError("a reason is required to merge")
+    with change_context(user=user, reason=reason):
+        locked = {g.pk: g for g in model.objects.select_for_update().filter(pk__in=[survivor.pk, victim.pk])}
+        survivor, victim = locked[survivor.pk], locked[victim.pk]
+        if survivor.pk == victim.pk:
+            raise ValueError("a golden record cannot be merged into itself")
+        if GoldenStatus.MERGED in (survivor.status, victim.status):
+            raise ValueError("a merged golden record cannot take part in another merge; use its survivor")
+        members = list(SourceRecord.objects.filter(entity=model.ENTITY, golden_id=victim.golden_id))
+        for record in members:
+            record.golden_id = survivor.golden_id
+            record.save()
+        for earlier in model.objects.filter(merged_into=victim):
+            earlier.merged_into = survivor
+            earlier.save()
+        _repoint_relationships(model.ENTITY, victim, survivor)
+        victim.status = GoldenStatus.MERGED
+        victim.merged_into = survivor
+        victim.version += 1
+        victim.save()
+        recompute_golden_records(entity=model.ENTITY, golden_ids=[survivor.golden_id], force_event=True,
+                                 event_type="merged")
+        publish.golden_events(entity=model.ENTITY, events=[(victim, "merged")])
+    survivor.refresh_from_db()
+    return survivor
+
+
+def _repoint_relationships(entity: str, old: GoldenRecord, new: GoldenRecord) -> None:
+    if entity == "supplier":
+        for link in ProductSupplier.objects.filter(supplier_id=old.pk):
+            if ProductSupplier.objects.filter(product_id=link.product_id, supplier_id=new.pk).exists():
+                link.delete()
+            else:
+                link.supplier_id = new.pk
+                link.save()
+    elif entity == "location":
+        for child in Location.objects.filter(parent_id=old.pk):
+            child.parent_id = new.pk
+            child.save()
