@@ -1,4 +1,4 @@
-"""URL map of the hub: admin, probes, the REST API (v1) and the stewardship UI."""
+"""URL map of the hub: admin, probes, the REST API (v1), sync sandbox and the stewardship UI."""
 from django.contrib import admin
 from django.urls import include, path
 
@@ -10,4 +10,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/v1/", include("mdm.api.urls")),
+    path("sync/", include("sync.urls")),
+    path("", include("stewardship.urls")),
 ]

@@ -39,7 +39,9 @@ class NewGoldenPerRecord:
 
 
 def default_matcher() -> Matcher:
-    return NewGoldenPerRecord()
+    from mdm.services.matching import HubMatcher
+
+    return HubMatcher()
 
 
 def link_records(

@@ -13,21 +13,23 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_create_with_history
 
 from mdm.audit import bulk_history_kwargs, change_context, current_context
+from mdm.bulk import bulk_update_tracked
+from mdm.db import lock_keys, retry_on_conflict
 from mdm.ingest import linking
 from mdm.ingest.schema import ENTITY_FIELDS, SOURCE_KEY_MAX_LENGTH
 from mdm.ingest.validation import FieldError, missing_reference_error, validate_record
 from mdm.models import SourceRecord, SourceStatus, SourceSystem
 from mdm.normalization import normalize_record
 from mdm.services import golden as golden_services
-
 
 # Keys the file reader adds to a row it could not read whole (kept raw, quarantined).
 FILE_PROBLEM_KEYS = ("_error", "_columns")
@@ -61,6 +63,11 @@ class RecordResult:
 def content_hash(raw: dict[str, Any]) -> str:
     body = json.dumps(raw, sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=False)
     return hashlib.sha256(body.encode()).hexdigest()
+
+
+def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
+    """Normalized values as stored in JSON: exact decimals as strings, never floats."""
+    return {k: str(v) if isinstance(v, Decimal) else v for k, v in values.items() if k != "deleted"}
 
 
 def _is_deleted(raw: dict[str, Any]) -> bool:
@@ -131,7 +138,8 @@ def ingest_records(
     with change_context(system=system, user=user, reason=reason):
         for indexes in rounds:
             batch = [records[i] for i in indexes]
-            for i, result in zip(indexes, _ingest_round(system, entity, batch, matcher), strict=True):
+            for i, result in zip(indexes, retry_on_conflict(_ingest_round)(system, entity, batch, matcher),
+                                 strict=True):
                 results[i] = result
         SourceSystem.objects.filter(pk=system.pk).update(last_received_at=timezone.now())
     return [r for r in results if r is not None]
@@ -145,6 +153,7 @@ def _ingest_round(
     wait = timedelta(seconds=settings.ROSETTA["REFERENCE_WAIT_SECONDS"])
     raws = [raw if isinstance(raw, dict) else {"_value": raw} for raw in batch]
     keys = [_source_key_of(raw) for raw in raws]
+    lock_keys(f"source:{system.pk}:{entity}", [k for k in keys if k])
     existing = {
         r.source_key: r
         for r in SourceRecord.objects.select_for_update()
@@ -215,7 +224,7 @@ def _ingest_round(
             (to_create if is_new else to_update).append(record)
             continue
         record.errors = []
-        record.normalized = normalize_record(entity, values)
+        record.normalized = _jsonable(normalize_record(entity, values))
         if refs:
             pending_refs[index] = refs
         results.append(RecordResult(key, Outcome.UPDATED if not is_new else Outcome.CREATED))
@@ -294,12 +303,8 @@ def _ingest_round(
     history_kwargs = bulk_history_kwargs()
     created = bulk_create_with_history(to_create, SourceRecord, batch_size=500, **history_kwargs) if to_create else []
     if to_update:
-        bulk_update_with_history(
-            to_update, SourceRecord,
-            ["raw", "normalized", "content_hash", "status", "golden_id", "errors", "retry_until", "last_seen",
-             "updated_at"],
-            batch_size=500, **history_kwargs,
-        )
+        bulk_update_tracked(to_update, SourceRecord, ["raw", "normalized", "content_hash", "status", "golden_id",
+                                                      "errors", "retry_until", "last_seen", "updated_at"])
     if touched:
         # last_seen is excluded from history: a re-send of the same content is not a change.
         SourceRecord.objects.filter(pk__in=touched).update(last_seen=now)

@@ -2,6 +2,8 @@
 from .base import GoldenIdCounter, GoldenRecord, GoldenStatus, HistoryContext
 from .golden import Dimension, Location, LocationType, Product, ProductSupplier, Supplier, UnitOfMeasure
 from .ingest import IdempotencyKey
+from .matching import BlockingKey, MatchModelVersion
+from .merges import GoldenMerge
 from .source import Entity, IntegrationToken, SourceRecord, SourceStatus, SourceSystem, SystemKind
 
 GOLDEN_MODELS: dict[str, type[GoldenRecord]] = {
@@ -9,10 +11,13 @@ GOLDEN_MODELS: dict[str, type[GoldenRecord]] = {
 }
 
 __all__ = [
+    "BlockingKey",
+    "MatchModelVersion",
     "GOLDEN_MODELS",
     "Dimension",
     "Entity",
     "GoldenIdCounter",
+    "GoldenMerge",
     "GoldenRecord",
     "GoldenStatus",
     "HistoryContext",

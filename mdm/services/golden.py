@@ -12,10 +12,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, models, transaction
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_create_with_history
 
 from mdm import publish
 from mdm.audit import bulk_history_kwargs
+from mdm.bulk import bulk_update_tracked
 from mdm.models import (
     GOLDEN_MODELS,
     GoldenIdCounter,
@@ -190,7 +191,7 @@ def recompute_golden_records(
         now = timezone.now()
         for golden in changed:
             golden.updated_at = now
-        bulk_update_with_history(changed, model, fields, batch_size=500, **bulk_history_kwargs())
+        bulk_update_tracked(changed, model, fields)
     sync_relationships(entity=entity, golden_ids=ids)
     publish.golden_events(entity=entity, events=events)
     return changed
@@ -336,9 +337,11 @@ def golden_merge(*, survivor: GoldenRecord, victim: GoldenRecord, user: Any, rea
 
     The victim keeps its id (never reused) with status merged and `merged_into` the survivor;
     its source records and the relationships that pointed at it move to the survivor; records
-    merged into the victim earlier now point straight at the survivor (chains collapsed).
+    merged into the victim earlier now point straight at the survivor (chains collapsed). What
+    moved is kept in a GoldenMerge row, so an unmerge restores exactly what was there.
     """
-    from mdm.audit import change_context
+    from mdm.audit import change_context, current_context
+    from mdm.models import GoldenMerge
 
     model = type(survivor)
     if type(victim) is not model:
@@ -346,7 +349,9 @@ def golden_merge(*, survivor: GoldenRecord, victim: GoldenRecord, user: Any, rea
     if not reason.strip():
         raise ValueError("a reason is required to merge")
     with change_context(user=user, reason=reason):
-        locked = {g.pk: g for g in model.objects.select_for_update().filter(pk__in=[survivor.pk, victim.pk])}
+        # Lock both rows in a fixed order so concurrent merges of the same pair cannot deadlock.
+        locked = {g.pk: g for g in model.objects.select_for_update().filter(pk__in=[survivor.pk, victim.pk])
+                  .order_by("pk")}
         survivor, victim = locked[survivor.pk], locked[victim.pk]
         if survivor.pk == victim.pk:
             raise ValueError("a golden record cannot be merged into itself")
@@ -356,14 +361,21 @@ def golden_merge(*, survivor: GoldenRecord, victim: GoldenRecord, user: Any, rea
         for record in members:
             record.golden_id = survivor.golden_id
             record.save()
+        repointed: list[list[Any]] = []
         for earlier in model.objects.filter(merged_into=victim):
             earlier.merged_into = survivor
             earlier.save()
-        _repoint_relationships(model.ENTITY, victim, survivor)
+            repointed.append([model._meta.label, earlier.pk, "merged_into", victim.pk])
+        repointed.extend(_repoint_relationships(model.ENTITY, victim, survivor))
         victim.status = GoldenStatus.MERGED
         victim.merged_into = survivor
         victim.version += 1
         victim.save()
+        GoldenMerge.objects.create(
+            entity=model.ENTITY, survivor_id=survivor.golden_id, victim_id=victim.golden_id,
+            moved_records=[r.pk for r in members], repointed=repointed, request_id=current_context().request_id,
+            reason=reason, created_by=user if getattr(user, "pk", None) else None,
+        )
         recompute_golden_records(entity=model.ENTITY, golden_ids=[survivor.golden_id], force_event=True,
                                  event_type="merged")
         publish.golden_events(entity=model.ENTITY, events=[(victim, "merged")])
@@ -371,15 +383,97 @@ def golden_merge(*, survivor: GoldenRecord, victim: GoldenRecord, user: Any, rea
     return survivor
 
 
-def _repoint_relationships(entity: str, old: GoldenRecord, new: GoldenRecord) -> None:
+@transaction.atomic
+def golden_unmerge(*, golden: GoldenRecord, source_record: SourceRecord, user: Any, reason: str) -> GoldenRecord:
+    """Detach a source record from a golden record.
+
+    If the record arrived through a merge, that merge is undone: the merged golden record is
+    active again with the records and relationships the merge had moved. Otherwise the record
+    gets a new golden record. Either way the pair is remembered as not a match, so matching
+    never links them again on its own. Returns the golden record the source record now has.
+    """
+    from django.utils import timezone
+
+    from mdm.audit import change_context
+    from mdm.models import GoldenMerge
+    from stewardship.models import NotAMatch
+
+    model = type(golden)
+    if not reason.strip():
+        raise ValueError("a reason is required to unmerge")
+    with change_context(user=user, reason=reason):
+        golden = model.objects.select_for_update().get(pk=golden.pk)
+        source_record = SourceRecord.objects.select_for_update().get(pk=source_record.pk)
+        if source_record.golden_id != golden.golden_id or source_record.entity != model.ENTITY:
+            raise ValueError(f"{source_record} is not linked to {golden.golden_id}")
+        merge = (
+            GoldenMerge.objects.select_for_update()
+            .filter(entity=model.ENTITY, survivor_id=golden.golden_id, undone_at__isnull=True,
+                    moved_records__contains=[source_record.pk])
+            .first()
+            if connection_supports_json_contains()
+            else next((m for m in GoldenMerge.objects.select_for_update().filter(
+                entity=model.ENTITY, survivor_id=golden.golden_id, undone_at__isnull=True)
+                if source_record.pk in m.moved_records), None)
+        )
+        if merge is not None:
+            target = model.objects.select_for_update().get(golden_id=merge.victim_id)
+            target.status = GoldenStatus.ACTIVE
+            target.merged_into = None
+            target.save()
+            movers = SourceRecord.objects.filter(pk__in=merge.moved_records, golden_id=golden.golden_id)
+            for record in movers:
+                record.golden_id = target.golden_id
+                record.save()
+            _restore_relationships(merge.repointed, golden)
+            merge.undone_at = timezone.now()
+            merge.save(update_fields=["undone_at"])
+        else:
+            target = create_golden_records(entity=model.ENTITY, groups=[[source_record]])[0]
+            source_record.save()
+        left, right = NotAMatch.ordered(f"src:{source_record.pk}", golden.golden_id)
+        NotAMatch.objects.get_or_create(entity=model.ENTITY, left=left, right=right,
+                                        defaults={"reason": reason,
+                                                  "created_by": user if getattr(user, "pk", None) else None})
+        recompute_golden_records(entity=model.ENTITY, golden_ids=[golden.golden_id, target.golden_id],
+                                 force_event=True, event_type="unmerged")
+    target.refresh_from_db()
+    return target
+
+
+def connection_supports_json_contains() -> bool:
+    from django.db import connection
+
+    return connection.vendor == "postgresql"
+
+
+def _restore_relationships(repointed: Sequence[Sequence[Any]], survivor: GoldenRecord) -> None:
+    from django.apps import apps
+
+    for label, pk, field_name, old_pk in repointed:
+        row = apps.get_model(label).objects.filter(pk=pk).first()
+        if row is None:
+            continue
+        # Only rows that still point at the survivor go back; later steward changes win.
+        current = getattr(row, f"{field_name}_id")
+        if field_name == "merged_into" or current == survivor.pk:
+            setattr(row, f"{field_name}_id", old_pk)
+            row.save()
+
+
+def _repoint_relationships(entity: str, old: GoldenRecord, new: GoldenRecord) -> list[list[Any]]:
+    """Move relationships from the merged record to the survivor; return what moved."""
+    moved: list[list[Any]] = []
     if entity == "supplier":
         for link in ProductSupplier.objects.filter(supplier_id=old.pk):
             if ProductSupplier.objects.filter(product_id=link.product_id, supplier_id=new.pk).exists():
-                link.delete()
-            else:
-                link.supplier_id = new.pk
-                link.save()
+                continue  # the survivor already supplies this product; keep the old link for an unmerge
+            link.supplier_id = new.pk
+            link.save()
+            moved.append([ProductSupplier._meta.label, link.pk, "supplier", old.pk])
     elif entity == "location":
         for child in Location.objects.filter(parent_id=old.pk):
             child.parent_id = new.pk
             child.save()
+            moved.append([Location._meta.label, child.pk, "parent", old.pk])
+    return moved

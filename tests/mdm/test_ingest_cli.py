@@ -89,13 +89,16 @@ def test_unreadable_file_and_unknown_system_write_nothing(tmp_path, erp):
 
 def test_export_crosswalk_right_after_ingest(tmp_path, erp, wms):
     run_ingest("supplier", str(write(tmp_path, "erp.csv", CSV)), system="ERP")
-    run_ingest("supplier", str(write(tmp_path, "wms.csv", "source_key,name\nacme,Acme\n")), system="WMS")
+    wms_csv = "source_key,name,country,phone\nacme,ACME CORP.,US,+1 415 555 0100\n"
+    run_ingest("supplier", str(write(tmp_path, "wms.csv", wms_csv)), system="WMS")
     out = tmp_path / "xwalk.csv"
     call_command("export_crosswalk", "supplier", output=str(out), stderr=io.StringIO())
     rows = list(csv.DictReader(out.open()))
     assert list(rows[0])[:4] == ["golden_id", "system", "source_key", "status"]
     assert {(r["system"], r["source_key"], r["status"]) for r in rows} == {
         ("ERP", "V-1", "linked"), ("ERP", "V-2", "linked"), ("ERP", "V-3", "quarantined"), ("WMS", "acme", "linked")}
+    golden_of = {r["source_key"]: r["golden_id"] for r in rows}
+    assert golden_of["acme"] == golden_of["V-1"] != golden_of["V-2"]
     only_wms = io.StringIO()
     call_command("export_crosswalk", "supplier", system="WMS", stdout=only_wms)
     assert len(only_wms.getvalue().strip().splitlines()) == 2

@@ -242,6 +242,12 @@ def test_invalid_gtins(gtin):
     assert normalize_gtin(gtin) is None
 
 
+def test_upc_that_lost_its_leading_zero_in_a_spreadsheet_is_padded_back():
+    assert is_valid_gtin("36000291452")
+    assert normalize_gtin("36000291452") == "00036000291452"
+    assert not is_valid_gtin("36000291453")
+
+
 def test_gtin_check_digit():
     assert gtin_check_digit("400638133393") == 1
     assert gtin_check_digit("9638507") == 4

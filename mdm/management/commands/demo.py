@@ -31,6 +31,9 @@ class Command(BaseCommand):
         parser.add_argument("--addr", default="127.0.0.1:8000")
 
     def handle(self, *args, **options) -> None:
+        # The demo's sandbox targets live on this host, which production settings refuse.
+        settings.SYNC_ALLOW_PRIVATE_TARGETS = True
+        os.environ["SYNC_ALLOW_PRIVATE_TARGETS"] = "1"
         call_command("migrate", verbosity=0)
         password = os.environ.get("DEMO_PASSWORD", "demo")
         for username in ("steward", "auditor", "admin"):
@@ -45,6 +48,7 @@ class Command(BaseCommand):
         for code, name, kind, priority in DEMO_SYSTEMS:
             if not SourceSystem.objects.filter(code=code).exists():
                 create_source_system(code=code, name=name, kind=kind, priority=priority)
+        call_command("setup_sandbox_targets", verbosity=0)
         if SourceRecord.objects.exists():
             self.stdout.write("demo data already loaded")
             return
@@ -57,7 +61,11 @@ class Command(BaseCommand):
                 if path.exists():
                     self.stdout.write(f"loading {path.name}: ", ending="")
                     call_command("ingest", entity, str(path), system=code, stdout=self.stdout)
-        call_command("setup_sandbox_targets", verbosity=0)
+        from mdm.models import Product
+        from mdm.uom.demo import create_demo_packaging, install_demo_unit_codes
+
+        install_demo_unit_codes(SourceSystem.objects.all())
+        create_demo_packaging(Product.objects.filter(status="active"), seed=42)
 
     def serve(self, addr: str) -> None:
         env = {**os.environ, "SYNC_ALLOW_PRIVATE_TARGETS": "1"}

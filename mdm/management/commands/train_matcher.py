@@ -1,0 +1,46 @@
+"""python manage.py train_matcher ENTITY [--sample N] [--show]: re-estimate the match model."""
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandError
+
+from mdm.matching.model import MatchModel
+from mdm.models import MatchModelVersion
+from mdm.services.matching import MATCHED_ENTITIES, train_model
+
+
+class Command(BaseCommand):
+    help = "Estimate the match model of an entity from its loaded records (EM) and store a new version."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("entity", choices=MATCHED_ENTITIES)
+        parser.add_argument("--sample", type=int, default=200_000, help="records to learn from (random sample)")
+        parser.add_argument("--show", action="store_true", help="show the stored versions, train nothing")
+
+    def handle(self, *args, **options) -> None:
+        entity = options["entity"]
+        if options["show"]:
+            versions = MatchModelVersion.objects.filter(entity=entity)
+            if not versions:
+                self.stdout.write(f"{entity}: no trained model; the defaults are used")
+            for version in versions:
+                self.stdout.write(f"v{version.version} {'active' if version.active else 'inactive'} "
+                                  f"{version.created_at:%Y-%m-%d %H:%M} trained on {version.trained_on} records; "
+                                  f"thresholds {version.thresholds}")
+            latest = versions.first()
+            if latest:
+                self._describe(MatchModel.from_params(latest.params))
+            return
+        try:
+            version = train_model(entity=entity, sample=options["sample"])
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(f"{entity}: stored model v{version.version} trained on {version.trained_on} records")
+        self._describe(MatchModel.from_params(version.params))
+
+    def _describe(self, model: MatchModel) -> None:
+        self.stdout.write(f"prior {model.prior:.4f}")
+        for comparison in model.config.comparisons:
+            m = ", ".join(f"{x:.3f}" for x in model.m[comparison.name])
+            u = ", ".join(f"{x:.4f}" for x in model.u[comparison.name])
+            self.stdout.write(f"  {comparison.name:<14} levels {list(comparison.levels)}\n"
+                              f"  {'':<14} m [{m}]  u [{u}]")

@@ -1,0 +1,330 @@
+"""Matching against the hub's data: candidates from the blocking-key table, decisions from
+the pure engine in mdm.matching, review tasks for the uncertain ones.
+
+`HubMatcher.decide` serves a REST call of one record and a file chunk of a thousand alike:
+one query for the candidates' blocking keys, one for their golden records' members, one for
+remembered 'not a match' decisions, then the engine decides record by record in arrival
+order, so records of the same batch can match each other (a system can hold duplicates).
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from django.db.models import F, Q, Window
+from django.db.models.functions import RowNumber
+
+from mdm.db import lock_keys
+from mdm.ingest.linking import Decision
+from mdm.matching.blocking import blocking_keys
+from mdm.matching.cluster import judge
+from mdm.matching.config import Thresholds, entity_config
+from mdm.matching.keys import match_keys
+from mdm.matching.model import MatchModel, default_model
+from mdm.models import BlockingKey, GoldenStatus, MatchModelVersion, SourceRecord, SourceStatus, UnitOfMeasure
+from mdm.uom.selectors import resolve_unit
+
+MATCHED_ENTITIES = ("supplier", "product", "location")
+
+
+def active_model(entity: str) -> tuple[MatchModel, Thresholds, int]:
+    """The newest trained model of the entity (or the defaults) and its thresholds."""
+    row = MatchModelVersion.objects.filter(entity=entity, active=True).order_by("-version").first()
+    if row is None:
+        return default_model(entity), entity_config(entity).thresholds, 0
+    cached = _MODEL_CACHE.get(entity)
+    if cached is None or cached[2] != row.version:
+        thresholds = Thresholds.from_params(row.thresholds) if row.thresholds else entity_config(entity).thresholds
+        cached = (MatchModel.from_params(row.params), thresholds, row.version)
+        _MODEL_CACHE[entity] = cached
+    return cached
+
+
+_MODEL_CACHE: dict[str, tuple[MatchModel, Thresholds, int]] = {}
+
+
+def _rule_hits(scores: Any) -> Any:
+    if scores is None:
+        return None
+    return (np.array(scores.rule, dtype=object) != "") & ~scores.conflict
+
+
+def _contributions(assignment: Any) -> list[dict[str, Any]]:
+    return [
+        {"field": c.field, "level": c.level, "weight": round(float(c.weight), 3),
+         "similarity": None if c.similarity is None else round(float(c.similarity), 3)}
+        for c in assignment.contributions
+    ]
+
+
+def candidate_record_ids(entity: str, keys: set[str], *, cap: int) -> dict[str, list[int]]:
+    """Source record ids per blocking key; keys shared by more than `cap` records are dropped."""
+    if not keys:
+        return {}
+    rows = (
+        BlockingKey.objects.filter(entity=entity, key__in=keys)
+        .annotate(rank=Window(RowNumber(), partition_by=[F("key")], order_by=F("id").asc()))
+        .filter(rank__lte=cap + 1)
+        .values_list("key", "source_record_id")
+    )
+    by_key: dict[str, list[int]] = defaultdict(list)
+    for key, record_id in rows:
+        by_key[key].append(record_id)
+    return {key: ids for key, ids in by_key.items() if len(ids) <= cap}
+
+
+class HubMatcher:
+    """The matcher of the ingest pipeline (see mdm.ingest.linking.Matcher)."""
+
+    def decide(self, *, entity: str, records: Sequence[SourceRecord]) -> list[Decision]:
+        if entity == "uom":
+            return self._decide_units(records)
+        if entity not in MATCHED_ENTITIES:
+            return [Decision("new") for _ in records]
+        model, thresholds, _version = active_model(entity)
+        cap = entity_config(entity).max_block_size
+        keys = [match_keys(entity, r.normalized) for r in records]
+        blocks = [blocking_keys(entity, k) for k in keys]
+        for record, block in zip(records, blocks, strict=True):
+            record._blocking_keys = block  # saved by after_save
+        all_keys = set().union(*blocks) if blocks else set()
+        # Two requests carrying the same new supplier must not both create it: transactions
+        # sharing a blocking key take turns from here to commit, and the second sees the first.
+        lock_keys(f"match:{entity}", all_keys)
+        by_key = candidate_record_ids(entity, all_keys, cap=cap)
+        candidate_ids = {rid for ids in by_key.values() for rid in ids}
+        golden_of: dict[int, str] = {}
+        members: dict[str, list[tuple[int, dict]]] = defaultdict(list)
+        if candidate_ids:
+            golden_of = dict(
+                SourceRecord.objects.filter(pk__in=candidate_ids, status=SourceStatus.LINKED)
+                .exclude(golden_id="").values_list("pk", "golden_id")
+            )
+            for pk, golden_id, normalized in SourceRecord.objects.filter(
+                entity=entity, golden_id__in=set(golden_of.values()), status=SourceStatus.LINKED
+            ).values_list("pk", "golden_id", "normalized"):
+                members[golden_id].append((pk, match_keys(entity, normalized)))
+        refused = self._not_a_match(entity, records, set(members))
+
+        # Score every (record, candidate member) pair of the batch in one vectorized call.
+        pair_left: list[int] = []
+        pair_right: list[dict] = []
+        slices: list[dict[str, tuple[int, int]]] = []
+        for position, block in enumerate(blocks):
+            goldens = {golden_of[rid] for key in block for rid in by_key.get(key, ()) if rid in golden_of}
+            goldens -= refused.get(position, set())
+            spans: dict[str, tuple[int, int]] = {}
+            for golden_id in sorted(goldens):
+                start = len(pair_right)
+                pair_right.extend(k for _, k in members[golden_id])
+                pair_left.extend([position] * len(members[golden_id]))
+                spans[golden_id] = (start, len(pair_right))
+            slices.append(spans)
+        db_scores = model.score_pairs([keys[i] for i in pair_left], pair_right) if pair_right else None
+        db_hit = _rule_hits(db_scores)
+
+        # Records of this batch may match each other: pairs sharing a usable block, scored at once.
+        batch_blocks: dict[str, list[int]] = defaultdict(list)
+        for position, block in enumerate(blocks):
+            for key in block:
+                batch_blocks[key].append(position)
+        local_pairs = sorted({(j, i) for ids in batch_blocks.values() if 1 < len(ids) <= cap
+                              for n, i in enumerate(ids) for j in ids[:n]})
+        local_index = {pair: row for row, pair in enumerate(local_pairs)}
+        earlier: dict[int, list[int]] = defaultdict(list)
+        for j, i in local_pairs:
+            earlier[i].append(j)
+        local_scores = (model.score_pairs([keys[i] for _, i in local_pairs], [keys[j] for j, _ in local_pairs])
+                        if local_pairs else None)
+        local_hit = _rule_hits(local_scores)
+
+        decisions: list[Decision] = []
+        group_of: dict[int, str] = {}
+        group_members: dict[str, list[int]] = defaultdict(list)
+        for position in range(len(records)):
+            per_cluster: dict[str, tuple] = {}
+            rows: dict[str, tuple[Any, int]] = {}
+            for golden_id, (start, stop) in slices[position].items():
+                per_cluster[golden_id] = (db_scores.weight[start:stop], db_hit[start:stop],
+                                          db_scores.conflict[start:stop])
+                rows[golden_id] = (db_scores, start)
+            groups = {group_of[j] for j in earlier.get(position, ()) if j in group_of}
+            for group in groups:
+                weights, hits, conflicts = [], [], []
+                best_row = None
+                for j in group_members[group]:
+                    row = local_index.get((j, position))
+                    if row is None:
+                        one = model.score_pairs([keys[position]], [keys[j]])
+                        weights.append(float(one.weight[0]))
+                        hits.append(bool(_rule_hits(one)[0]))
+                        conflicts.append(bool(one.conflict[0]))
+                        continue
+                    weights.append(float(local_scores.weight[row]))
+                    hits.append(bool(local_hit[row]))
+                    conflicts.append(bool(local_scores.conflict[row]))
+                    if best_row is None or local_scores.weight[row] > local_scores.weight[best_row]:
+                        best_row = row
+                per_cluster[group] = (weights, hits, conflicts)
+                if best_row is not None:
+                    rows[group] = (local_scores, best_row)
+            verdict = judge(per_cluster, thresholds)
+            decision = self._decision(position, verdict, per_cluster, rows, model)
+            if decision.action == "new":
+                group_of[position] = decision.group
+                group_members[decision.group].append(position)
+            decisions.append(decision)
+        return decisions
+
+    @staticmethod
+    def _decision(position: int, verdict: Any, per_cluster: dict, rows: dict, model: MatchModel) -> Decision:
+        target = verdict.golden_id
+        explained = target if target is not None else (
+            max(per_cluster, key=lambda g: max(per_cluster[g][0])) if per_cluster else None)
+        contributions: list[dict[str, Any]] = []
+        rule = ""
+        if explained is not None and explained in rows:
+            scores, start = rows[explained]
+            weights = per_cluster[explained][0]
+            offset = int(max(range(len(weights)), key=lambda k: weights[k])) if str(explained)[:1] != "#" else 0
+            pair = model.explain(scores, start + offset)
+            contributions = _contributions(pair)
+            rule = pair.rule
+        score = None if verdict.score == float("-inf") else float(verdict.score)
+        detail = {"contributions": contributions, "support": verdict.support, "rule": rule,
+                  "alternatives": [a for a in verdict.alternatives if not str(a).startswith("#")]}
+        is_local = target is not None and str(target).startswith("#")
+        if verdict.decision == "link" and target is not None:
+            if is_local:
+                return Decision("new", group=str(target), score=score, detail=detail)
+            return Decision("link", golden_id=str(target), score=score, detail=detail)
+        if verdict.decision == "review" and target is not None and not is_local:
+            return Decision("review", golden_id=str(target), score=score, detail=detail)
+        if verdict.decision == "review" and is_local:
+            detail["review_against_group"] = str(target)
+        return Decision("new", group=f"#{position}", score=score, detail=detail)
+
+    @staticmethod
+    def _not_a_match(entity: str, records: Sequence[SourceRecord], goldens: set[str]) -> dict[int, set[str]]:
+        from stewardship.models import NotAMatch
+
+        refs = {f"src:{r.pk}": i for i, r in enumerate(records) if r.pk}
+        own = {r.golden_id: i for i, r in enumerate(records) if r.golden_id}
+        if not refs and not own:
+            return {}
+        names = set(refs) | set(own)
+        refused: dict[int, set[str]] = defaultdict(set)
+        for left, right in NotAMatch.objects.filter(entity=entity).filter(
+            Q(left__in=names, right__in=goldens) | Q(right__in=names, left__in=goldens)
+        ).values_list("left", "right"):
+            for mine, other in ((left, right), (right, left)):
+                index = refs.get(mine, own.get(mine))
+                if index is not None:
+                    refused[index].add(other)
+        return refused
+
+    @staticmethod
+    def _decide_units(records: Sequence[SourceRecord]) -> list[Decision]:
+        """A system's unit code joins the hub unit it means (its mapping, the code, a synonym)."""
+        decisions = []
+        for record in records:
+            code = str(record.normalized.get("code", "")).upper()
+            hub_code = resolve_unit(code, record.system.code) or UNIT_SYNONYMS.get(code) or code
+            golden_id = (UnitOfMeasure.objects.filter(code=hub_code, status=GoldenStatus.ACTIVE)
+                         .values_list("golden_id", flat=True).first())
+            if golden_id:
+                decisions.append(Decision("link", golden_id=golden_id, detail={"rule": "same_unit_code"}))
+            else:
+                record.normalized["code"] = hub_code
+                decisions.append(Decision("new", group=f"unit:{hub_code}"))
+        return decisions
+
+    def after_save(self, *, entity: str, records: Sequence[SourceRecord], decisions: Sequence[Decision]) -> None:
+        """Index the records' blocking keys and open review tasks for the uncertain decisions."""
+        from stewardship.models import ReviewTask
+
+        if entity in MATCHED_ENTITIES:
+            for record in records:
+                if not hasattr(record, "_blocking_keys") and record.normalized:
+                    record._blocking_keys = blocking_keys(entity, match_keys(entity, record.normalized))
+        keyed = [r for r in records if r.pk and hasattr(r, "_blocking_keys")]
+        if keyed:
+            BlockingKey.objects.filter(source_record_id__in=[r.pk for r in keyed]).delete()
+            BlockingKey.objects.bulk_create(
+                [BlockingKey(entity=entity, key=key, source_record_id=r.pk) for r in keyed for key in r._blocking_keys],
+                batch_size=2000, ignore_conflicts=True,
+            )
+        group_golden = {d.group: r.golden_id for r, d in zip(records, decisions, strict=True)
+                        if d.action == "new" and d.group}
+        tasks = []
+        for record, decision in zip(records, decisions, strict=True):
+            candidates: list[str] = []
+            if decision.action == "review":
+                candidates = [decision.golden_id]
+            elif decision.detail.get("review_against_group") in group_golden:
+                candidates = [group_golden[decision.detail["review_against_group"]]]
+            if decision.action in ("link", "new"):
+                candidates += decision.detail.get("alternatives", [])
+            for candidate in candidates:
+                if candidate and candidate != record.golden_id:
+                    tasks.append(ReviewTask(
+                        entity=entity, source_record_id=record.pk, golden_id=record.golden_id,
+                        candidate_golden_id=candidate, score=decision.score or 0.0,
+                        probability=_probability(decision.score), rule=decision.detail.get("rule", ""),
+                        contributions=decision.detail.get("contributions", []),
+                    ))
+        if tasks:
+            from simple_history.utils import bulk_create_with_history
+
+            from mdm.audit import bulk_history_kwargs
+
+            bulk_create_with_history(tasks, ReviewTask, batch_size=500, **bulk_history_kwargs())
+
+
+def _probability(weight: float | None) -> float:
+    if weight is None:
+        return 0.0
+    from mdm.matching.model import probability
+
+    return float(probability(weight))
+
+
+# Spellings systems use for the same unit. Rec 20 codes are the hub's; these are common
+# synonyms from ERP, WMS and eCommerce exports, not a system's private codes (map those).
+UNIT_SYNONYMS = {
+    "PCS": "EA", "PC": "EA", "PCE": "EA", "EACH": "EA", "UNIT": "EA", "UN": "EA", "ST": "EA", "H87": "EA",
+    "KG": "KGM", "KGS": "KGM", "KILO": "KGM", "G": "GRM", "GR": "GRM", "GRAM": "GRM", "MG": "MGM",
+    "LB": "LBR", "LBS": "LBR", "OZ": "ONZ", "T": "TNE", "TON": "TNE",
+    "L": "LTR", "LT": "LTR", "LITRE": "LTR", "LITER": "LTR", "ML": "MLT", "GAL": "GLL",
+    "M": "MTR", "CM": "CMT", "MM": "MMT", "IN": "INH", "FT": "FOT", "M2": "MTK", "M3": "MTQ",
+    "CASE": "CS", "CSE": "CS", "CTN": "CT", "CARTON": "CT", "PAL": "PF", "PALLET": "PF", "PLT": "PF",
+    "PK": "PK", "PACK": "PK", "DOZ": "DZN", "DZ": "DZN", "PR": "PR", "PAIR": "PR", "BOX": "BX", "BX": "BX",
+}
+
+
+def train_model(*, entity: str, sample: int = 200_000, user: Any = None, seed: int = 0) -> MatchModelVersion:
+    """Estimate m/u (EM) and term frequencies from the entity's records; store a new version."""
+    from django.db import transaction
+
+    from mdm.matching.model import estimate
+
+    if entity not in MATCHED_ENTITIES:
+        raise ValueError(f"entity {entity!r} has no match model")
+    rows = list(
+        SourceRecord.objects.filter(entity=entity, status__in=(SourceStatus.LINKED, SourceStatus.PENDING_REVIEW))
+        .order_by("?")[:sample].values_list("normalized", flat=True)
+    )
+    if len(rows) < 3:
+        raise ValueError(f"too few {entity} records to learn from ({len(rows)}); load data first")
+    model = estimate(entity, [match_keys(entity, normalized) for normalized in rows], seed=seed, workers=2)
+    with transaction.atomic():
+        last = (MatchModelVersion.objects.select_for_update().filter(entity=entity).order_by("-version").first())
+        version = MatchModelVersion.objects.create(
+            entity=entity, version=(last.version + 1) if last else 1, params=model.to_params(),
+            thresholds=entity_config(entity).thresholds.to_params(), trained_on=len(rows),
+            created_by=user if getattr(user, "pk", None) else None,
+        )
+    _MODEL_CACHE.pop(entity, None)
+    return version

@@ -1,0 +1,75 @@
+"""Concurrency on PostgreSQL: concurrent ingests of one new supplier, merge against unmerge."""
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import connection
+
+from mdm.ingest.services import ingest_records
+from mdm.models import GoldenStatus, SourceRecord, Supplier
+from mdm.services.golden import golden_merge, golden_unmerge
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ACME = {"name": "ACME Corp", "country": "US", "city": "Boston", "postal_code": "02110",
+        "phone": "(617) 555-0100", "address_line1": "1 Main Street"}
+
+
+def run_together(*calls):
+    barrier = threading.Barrier(len(calls))
+    errors: list[BaseException] = []
+
+    def runner(call):
+        try:
+            barrier.wait(timeout=10)
+            call()
+        except BaseException as exc:  # noqa: BLE001 - reported to the test below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=runner, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_two_concurrent_ingests_of_the_same_new_supplier_give_one_golden_record(erp, portal, round_):
+    run_together(
+        lambda: ingest_records(system=erp, entity="supplier", records=[{**ACME, "source_key": "V-1"}]),
+        lambda: ingest_records(system=portal, entity="supplier", records=[{**ACME, "source_key": "SUP-1"}]),
+    )
+    goldens = set(SourceRecord.objects.values_list("golden_id", flat=True))
+    assert len(goldens) == 1 and "" not in goldens
+    assert Supplier.objects.filter(status=GoldenStatus.ACTIVE).count() == 1
+
+
+def test_the_same_record_sent_twice_at_once_is_stored_once(erp):
+    run_together(*[lambda: ingest_records(system=erp, entity="supplier", records=[{**ACME, "source_key": "V-1"}])
+                   for _ in range(3)])
+    assert SourceRecord.objects.count() == 1 and Supplier.objects.count() == 1
+
+
+def test_merge_and_unmerge_of_the_same_golden_record_serialize(erp, wms, steward):
+    ingest_records(system=erp, entity="supplier", records=[{**ACME, "source_key": "V-1"}])
+    ingest_records(system=wms, entity="supplier", records=[
+        {"source_key": "g", "name": "Globex GmbH", "country": "DE"},
+        {"source_key": "i", "name": "Initech LLC", "country": "US", "city": "Austin"}])
+    acme = Supplier.objects.get(name="ACME Corp")
+    globex = Supplier.objects.get(name="Globex GmbH")
+    initech = Supplier.objects.get(name="Initech LLC")
+    golden_merge(survivor=acme, victim=globex, user=steward, reason="first")
+    moved = SourceRecord.objects.get(source_key="g")
+    run_together(
+        lambda: golden_unmerge(golden=acme, source_record=moved, user=steward, reason="undo"),
+        lambda: golden_merge(survivor=acme, victim=initech, user=steward, reason="second"),
+    )
+    for record in SourceRecord.objects.all():
+        owner = Supplier.objects.get(golden_id=record.golden_id)
+        assert owner.status == GoldenStatus.ACTIVE
+    assert Supplier.objects.get(pk=globex.pk).status == GoldenStatus.ACTIVE
+    assert Supplier.objects.get(pk=initech.pk).merged_into_id == acme.pk

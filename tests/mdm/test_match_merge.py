@@ -1,0 +1,165 @@
+"""Match/merge end to end: auto-link, review, no match, merge, unmerge, not a match, pins."""
+from __future__ import annotations
+
+import pytest
+
+from mdm.ingest.services import ingest_records
+from mdm.models import GoldenMerge, GoldenStatus, Location, Product, SourceRecord, SourceStatus, Supplier
+from mdm.selectors import resolve_golden
+from mdm.services.golden import golden_merge, golden_pin, golden_unmerge, golden_unpin
+from stewardship.models import NotAMatch, ReviewStatus, ReviewTask
+from stewardship.services import DecisionError, review_bulk_accept, review_merge, review_reject
+
+pytestmark = pytest.mark.django_db
+
+ACME_ERP = {"source_key": "V-1001", "name": "ACME Corp", "country": "US", "city": "Boston",
+            "postal_code": "02110", "phone": "(617) 555-0100", "address_line1": "1 Main Street"}
+ACME_PORTAL = {"source_key": "SUP-77", "name": "Acme Corporation Inc.", "country": "US", "city": "Boston",
+               "postal_code": "02110", "phone": "+1 617 555 0100", "address_line1": "1 Main St"}
+
+
+def test_same_supplier_from_two_systems_is_auto_linked_with_explanation(erp, portal):
+    first = ingest_records(system=erp, entity="supplier", records=[ACME_ERP])[0]
+    second = ingest_records(system=portal, entity="supplier", records=[ACME_PORTAL])[0]
+    assert first.outcome == "created" and second.outcome == "linked"
+    assert second.golden_id == first.golden_id
+    golden = Supplier.objects.get(golden_id=first.golden_id)
+    assert golden.name == "ACME Corp"  # ERP has the higher survivorship priority on ties
+    assert golden.lineage["name"]["system"] in {"ERP", "PORTAL"}
+
+
+def test_duplicates_inside_one_system_join_one_golden_record(erp):
+    twin = {**ACME_PORTAL, "source_key": "V-2002"}
+    results = ingest_records(system=erp, entity="supplier", records=[ACME_ERP, twin])
+    assert results[0].golden_id == results[1].golden_id
+    assert [r.outcome for r in results] == ["created", "created"]
+
+
+def test_different_suppliers_are_not_matched(erp, portal):
+    a = ingest_records(system=erp, entity="supplier", records=[ACME_ERP])[0]
+    b = ingest_records(system=portal, entity="supplier", records=[
+        {"source_key": "SUP-5", "name": "Globex Industrial Supply", "country": "DE", "city": "Berlin",
+         "phone": "+49 30 1234567"}])[0]
+    assert b.outcome == "created" and b.golden_id != a.golden_id
+
+
+def test_uncertain_match_becomes_a_review_task_with_contributions(erp, portal, steward):
+    ingest_records(system=erp, entity="supplier", records=[ACME_ERP])
+    result = ingest_records(system=portal, entity="supplier", records=[
+        {"source_key": "SUP-9", "name": "Acme Corp", "country": "US", "city": "Cambridge"}])[0]
+    assert result.outcome == "pending_review"
+    task = ReviewTask.objects.get()
+    assert task.status == ReviewStatus.OPEN and task.candidate_golden_id.startswith("SUP-")
+    fields = {c["field"] for c in task.contributions}
+    assert {"prior", "name"} <= fields
+    assert abs(sum(c["weight"] for c in task.contributions) - task.score) < 0.05
+    golden_id = review_merge(task=task, user=steward, reason="same company, confirmed by phone")
+    record = SourceRecord.objects.get(source_key="SUP-9")
+    assert record.status == SourceStatus.LINKED and record.golden_id == golden_id
+    task.refresh_from_db()
+    assert task.status == ReviewStatus.MERGED and task.decided_by == steward
+    assert task.history.first().history_change_reason == "same company, confirmed by phone"
+    with pytest.raises(DecisionError):
+        review_merge(task=task, user=steward, reason="again")
+
+
+def test_not_a_match_is_remembered_and_never_auto_linked(erp, portal, steward):
+    ingest_records(system=erp, entity="supplier", records=[ACME_ERP])
+    ingest_records(system=portal, entity="supplier", records=[
+        {"source_key": "SUP-9", "name": "Acme Corp", "country": "US", "city": "Cambridge"}])
+    task = ReviewTask.objects.get()
+    review_reject(task=task, user=steward, reason="a different Acme")
+    record = SourceRecord.objects.get(source_key="SUP-9")
+    assert record.status == SourceStatus.LINKED and record.golden_id != task.candidate_golden_id
+    assert NotAMatch.objects.filter(reason="a different Acme").exists()
+    # The same record changes to look even more alike: still not linked to the refused record.
+    ingest_records(system=portal, entity="supplier", records=[{**ACME_PORTAL, "source_key": "SUP-9"}])
+    record.refresh_from_db()
+    assert record.golden_id != task.candidate_golden_id
+
+
+def test_merge_and_unmerge_restore_exactly_what_was_there(erp, wms, steward):
+    ingest_records(system=erp, entity="supplier", records=[ACME_ERP])
+    ingest_records(system=wms, entity="supplier", records=[
+        {"source_key": "globex", "name": "Globex GmbH", "country": "DE", "city": "Berlin"}])
+    ingest_records(system=erp, entity="product", records=[
+        {"source_key": "P-1", "name": "Nitrile gloves L", "supplier_key": "V-1001"}])
+    ingest_records(system=wms, entity="product", records=[
+        {"source_key": "p-9", "name": "Safety goggles", "supplier_key": "globex"}])
+    acme = Supplier.objects.get(name="ACME Corp")
+    globex = Supplier.objects.get(name="Globex GmbH")
+    goggles = Product.objects.get(name="Safety goggles")
+    before = {"name": globex.name, "city": globex.city, "suppliers": list(goggles.suppliers.all())}
+
+    golden_merge(survivor=acme, victim=globex, user=steward, reason="Globex was bought by Acme")
+    globex.refresh_from_db()
+    assert globex.status == GoldenStatus.MERGED and globex.merged_into == acme
+    assert resolve_golden(entity="supplier", golden_id=globex.golden_id) == acme
+    assert list(goggles.suppliers.all()) == [acme]
+    assert SourceRecord.objects.get(source_key="globex").golden_id == acme.golden_id
+
+    record = SourceRecord.objects.get(source_key="globex")
+    restored = golden_unmerge(golden=acme, source_record=record, user=steward, reason="merged by mistake")
+    assert restored.golden_id == globex.golden_id
+    assert restored.status == GoldenStatus.ACTIVE and restored.merged_into is None
+    assert {"name": restored.name, "city": restored.city, "suppliers": list(goggles.suppliers.all())} == before
+    assert GoldenMerge.objects.get().undone_at is not None
+    assert NotAMatch.objects.filter(right=acme.golden_id).exists() or NotAMatch.objects.filter(
+        left=acme.golden_id).exists()
+    reasons = set(Supplier.history.filter(golden_id=globex.golden_id).values_list("history_change_reason", flat=True))
+    assert {"Globex was bought by Acme", "merged by mistake"} <= reasons
+
+
+def test_unmerge_of_an_auto_linked_record_gives_it_a_new_golden_record(erp, portal, steward):
+    ingest_records(system=erp, entity="supplier", records=[ACME_ERP])
+    ingest_records(system=portal, entity="supplier", records=[ACME_PORTAL])
+    acme = Supplier.objects.get()
+    record = SourceRecord.objects.get(source_key="SUP-77")
+    new = golden_unmerge(golden=acme, source_record=record, user=steward, reason="a subsidiary")
+    assert new.golden_id != acme.golden_id and new.name == "Acme Corporation Inc."
+    record.refresh_from_db()
+    assert record.golden_id == new.golden_id
+    ingest_records(system=portal, entity="supplier", records=[{**ACME_PORTAL, "city": "Boston "}])
+    record.refresh_from_db()
+    assert record.golden_id == new.golden_id
+
+
+def test_merge_chains_collapse(erp, steward):
+    results = ingest_records(system=erp, entity="supplier", records=[
+        {"source_key": "A", "name": "Alpha Ltd", "country": "GB"}, {"source_key": "B", "name": "Beta Oy"},
+        {"source_key": "C", "name": "Gamma AB"}])
+    a, b, c = (Supplier.objects.get(golden_id=r.golden_id) for r in results)
+    golden_merge(survivor=b, victim=a, user=steward, reason="r1")
+    golden_merge(survivor=c, victim=b, user=steward, reason="r2")
+    a.refresh_from_db()
+    assert a.merged_into == c
+    assert resolve_golden(entity="supplier", golden_id=a.golden_id) == c
+
+
+def test_pin_survives_new_data_until_unpinned(erp, steward):
+    golden_id = ingest_records(system=erp, entity="supplier", records=[ACME_ERP])[0].golden_id
+    golden = Supplier.objects.get(golden_id=golden_id)
+    golden_pin(golden=golden, values={"name": "ACME Corporation"}, user=steward, reason="legal name")
+    ingest_records(system=erp, entity="supplier", records=[{**ACME_ERP, "name": "ACME CORP."}])
+    golden.refresh_from_db()
+    assert golden.name == "ACME Corporation" and golden.lineage["name"]["policy"] == "steward_pin"
+    golden_unpin(golden=golden, attributes=["name"], user=steward, reason="ERP is right now")
+    golden.refresh_from_db()
+    assert golden.name == "ACME CORP."
+
+
+def test_bulk_accept_above_a_score(erp, portal, steward):
+    ingest_records(system=erp, entity="supplier", records=[ACME_ERP])
+    ingest_records(system=portal, entity="supplier", records=[
+        {"source_key": "SUP-9", "name": "Acme Corp", "country": "US", "city": "Cambridge"}])
+    task = ReviewTask.objects.get()
+    assert review_bulk_accept(entity="supplier", min_score=task.score + 100, user=steward, reason="bulk") == 0
+    assert review_bulk_accept(entity="supplier", min_score=task.score - 0.01, user=steward, reason="bulk") == 1
+
+
+def test_location_hierarchy_and_product_supplier_relationships(erp):
+    ingest_records(system=erp, entity="location", records=[
+        {"source_key": "S1", "name": "Store 1", "parent_key": "DC1"},
+        {"source_key": "DC1", "name": "Central DC", "location_type": "distribution_center"}])
+    store = Location.objects.get(name="Store 1")
+    assert store.parent.name == "Central DC"
