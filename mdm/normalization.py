@@ -341,8 +341,14 @@ def gtin_digits(s: str) -> str | None:
     """The digits of a GTIN without spaces and dashes, if they have a GTIN's length; else None.
     Does not look at the check digit."""
     digits = s.strip().translate(_GTIN_SEPARATORS)
-    if len(digits) in GTIN_LENGTHS and digits.isascii() and digits.isdigit():
+    if not (digits.isascii() and digits.isdigit()):
+        return None
+    if len(digits) in GTIN_LENGTHS:
         return digits
+    # Spreadsheets and numeric columns drop leading zeros: a UPC-A of 9-11 digits is padded
+    # back to 12; the check digit still decides whether it is a GTIN.
+    if 9 <= len(digits) <= 11:
+        return digits.zfill(12)
     return None
 
 
