@@ -225,6 +225,7 @@ def _ingest_round(
             continue
         record.errors = []
         record.normalized = _jsonable(normalize_record(entity, values))
+        record.match_keys = {}  # derived from the old values; the matcher fills them again
         if refs:
             pending_refs[index] = refs
         results.append(RecordResult(key, Outcome.UPDATED if not is_new else Outcome.CREATED))
@@ -304,7 +305,8 @@ def _ingest_round(
     created = bulk_create_with_history(to_create, SourceRecord, batch_size=500, **history_kwargs) if to_create else []
     if to_update:
         bulk_update_tracked(to_update, SourceRecord, ["raw", "normalized", "content_hash", "status", "golden_id",
-                                                      "errors", "retry_until", "last_seen", "updated_at"])
+                                                      "errors", "match_keys", "retry_until", "last_seen",
+                                                      "updated_at"])
     if touched:
         # last_seen is excluded from history: a re-send of the same content is not a change.
         SourceRecord.objects.filter(pk__in=touched).update(last_seen=now)

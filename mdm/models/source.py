@@ -72,6 +72,9 @@ class SourceRecord(models.Model):
     status = models.CharField(max_length=16, choices=SourceStatus.choices, db_index=True)
     golden_id = models.CharField(max_length=24, blank=True, db_index=True)
     errors = models.JSONField(default=list, blank=True)
+    match_keys = models.JSONField(
+        default=dict, blank=True, help_text="comparison keys derived from `normalized`, kept so matching reads them"
+    )
     retry_until = models.DateTimeField(
         null=True, blank=True, help_text="A record waiting for a referenced record is retried until then"
     )
@@ -80,8 +83,8 @@ class SourceRecord(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     # last_seen is a heartbeat, not a change of data: re-sending the same content must not
-    # grow the audit trail, so it is kept out of history.
-    history = tracked(excluded_fields=["last_seen"])
+    # grow the audit trail, so it is kept out of history; match_keys is derived data.
+    history = tracked(excluded_fields=["last_seen", "match_keys"])
 
     class Meta:
         constraints = [

@@ -86,6 +86,8 @@ class HubMatcher:
         model, thresholds, _version = active_model(entity)
         cap = entity_config(entity).max_block_size
         keys = [match_keys(entity, r.normalized) for r in records]
+        for record, record_keys in zip(records, keys, strict=True):
+            record.match_keys = record_keys
         blocks = [blocking_keys(entity, k) for k in keys]
         for record, block in zip(records, blocks, strict=True):
             record._blocking_keys = block  # saved by after_save
@@ -102,10 +104,10 @@ class HubMatcher:
                 SourceRecord.objects.filter(pk__in=candidate_ids, status=SourceStatus.LINKED)
                 .exclude(golden_id="").values_list("pk", "golden_id")
             )
-            for pk, golden_id, normalized in SourceRecord.objects.filter(
+            for pk, golden_id, stored, normalized in SourceRecord.objects.filter(
                 entity=entity, golden_id__in=set(golden_of.values()), status=SourceStatus.LINKED
-            ).values_list("pk", "golden_id", "normalized"):
-                members[golden_id].append((pk, match_keys(entity, normalized)))
+            ).values_list("pk", "golden_id", "match_keys", "normalized"):
+                members[golden_id].append((pk, stored or match_keys(entity, normalized)))
         refused = self._not_a_match(entity, records, set(members))
 
         # Score every (record, candidate member) pair of the batch in one vectorized call.
@@ -299,7 +301,9 @@ UNIT_SYNONYMS = {
     "LB": "LBR", "LBS": "LBR", "OZ": "ONZ", "T": "TNE", "TON": "TNE",
     "L": "LTR", "LT": "LTR", "LITRE": "LTR", "LITER": "LTR", "ML": "MLT", "GAL": "GLL",
     "M": "MTR", "CM": "CMT", "MM": "MMT", "IN": "INH", "FT": "FOT", "M2": "MTK", "M3": "MTQ",
-    "CASE": "CS", "CSE": "CS", "CTN": "CT", "CARTON": "CT", "PAL": "PF", "PALLET": "PF", "PLT": "PF",
+    "METRE": "MTR", "METER": "MTR", "ROLL": "RO", "DOZEN": "DZN",
+    # A distributor's carton is its shipping case: one unit, not Rec 20's separate CT.
+    "CASE": "CS", "CSE": "CS", "CTN": "CS", "CARTON": "CS", "PAL": "PF", "PALLET": "PF", "PLT": "PF",
     "PK": "PK", "PACK": "PK", "DOZ": "DZN", "DZ": "DZN", "PR": "PR", "PAIR": "PR", "BOX": "BX", "BX": "BX",
 }
 
