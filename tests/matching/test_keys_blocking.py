@@ -1,0 +1,95 @@
+"""Match keys from normalized records, blocking keys, shards, and the number/domain levels."""
+from __future__ import annotations
+
+import numpy as np
+
+from mdm.matching.blocking import blocking_keys, build_blocks, shard_of, usable_blocks
+from mdm.matching.comparisons import DomainComparison, columns, level_label
+from mdm.matching.config import entity_config
+from mdm.matching.engine import ScoredShard, load_blocks, score_shard
+from mdm.matching.keys import match_keys
+from mdm.matching.model import default_model
+
+
+def test_supplier_keys_reduce_each_field_to_one_comparable_form():
+    keys = match_keys("supplier", {
+        "name": "ACME Int'l Mfg. & Svcs, Inc.", "country": "DE", "tax_id": "DE 123 456 789",
+        "phone": "030 123456", "postal_code": "10115", "address_line1": "Hauptstraße 5",
+        "website": "http://www.Acme.de/x", "email": "a@Acme.de", "duns": "12-345-6789",
+    })
+    assert keys["name_key"] == "acme international manufacturing and services"
+    assert keys["tax_key"] == "DE:123456789"  # the VAT country prefix is not part of the number
+    assert keys["phone"] == "+4930123456"
+    assert keys["address_key"] == "hauptstr 5" and keys["address_numbers"] == "5"
+    assert (keys["email_domain"], keys["web_host"], keys["duns"]) == ("acme.de", "acme.de", "123456789")
+
+
+def test_product_and_location_keys():
+    product = match_keys("product", {"gtin": "4006381333931", "name": "Bolt, Steel 5mm", "mpn": "ab-12",
+                                     "manufacturer": "Bosch GmbH"})
+    assert product["gtin14"] == "04006381333931" and product["mpn_key"] == "AB12"
+    assert product["manufacturer_key"] == "bosch" and product["name_tokens"] == ("bolt", "steel", "5mm")
+    location = match_keys("location", {"name": "Store 0057 Boston", "latitude": "42.35", "longitude": None,
+                                       "code": "br-0057"})
+    assert location["lat"] == 42.35 and location["lon"] is None
+    assert location["code_key"] == "BR0057" and location["name_numbers"] == "57"
+
+
+def test_blocking_keys_are_few_deterministic_and_survive_a_typo():
+    record = {"name": "Northwind Traders", "address_line1": "12 Harbor Road", "city": "Portland",
+              "postal_code": "97201", "country": "US", "phone": "+1 503 555 0100", "email": "x@northwind.com"}
+    typo = {**record, "name": "Nortwhind Traders", "phone": "", "email": ""}
+    keys = blocking_keys("supplier", match_keys("supplier", record))
+    assert keys == blocking_keys("supplier", match_keys("supplier", dict(record)))
+    assert len(keys) <= 9 and len(set(keys)) == len(keys)
+    assert "p:+15035550100" in keys and "e:northwind.com" in keys
+    assert set(keys) & set(blocking_keys("supplier", match_keys("supplier", typo)))
+    product = blocking_keys("product", match_keys("product", {"gtin": "4006381333931", "name": "Hex bolt"}))
+    assert "g:04006381333931" in product
+
+
+def test_oversized_blocks_are_not_used():
+    blocks = build_blocks([(i, ["n:common", f"p:{i}"]) for i in range(300)] + [(300, ["p:1"])])
+    usable = usable_blocks(blocks, max_block_size=200)
+    assert "n:common" not in usable and usable == {"p:1": [1, 300]}
+
+
+def test_shards_together_score_every_candidate_pair_once_per_pair():
+    model = default_model("supplier")
+    names = ["acme tools", "acme tool", "acme supply", "northwind traders", "northwind trading", "apex"]
+    keys = [match_keys("supplier", {"name": n, "country": "US", "postal_code": "10001"}) for n in names]
+    blocks = load_blocks("supplier", keys)
+    cols = model.columns(keys)
+    whole = score_shard(cols, blocks, model)
+    parts = ScoredShard.concat([score_shard(cols, blocks, model, shard=s, shards=3) for s in range(3)])
+    pairs = {(int(i), int(j)): w for i, j, w in zip(whole.left, whole.right, whole.weight, strict=True)}
+    assert len(pairs) == len(whole.left)  # no pair twice within one shard
+    assert {(int(i), int(j)): w for i, j, w in zip(parts.left, parts.right, parts.weight, strict=True)} == pairs
+    assert {shard_of(k, 3) for k in blocks} <= {0, 1, 2}
+
+
+def test_similar_names_with_other_numbers_are_a_level_of_their_own():
+    model = default_model("location")
+    store_12 = match_keys("location", {"name": "Store 12 Boston", "city": "Boston", "country": "US"})
+    store_21 = match_keys("location", {"name": "Store 21 Boston", "city": "Boston", "country": "US"})
+    same = model.score(store_12, dict(store_12))
+    other = model.score(store_12, store_21)
+    assert {c.field: c.level for c in other.contributions}["name"] == "numbers differ"
+    assert other.weight < same.weight
+    assert other.weight < entity_config("location").thresholds.upper  # never an automatic link
+
+
+def test_email_domain_and_website_count_as_one_piece_of_evidence():
+    domain = DomainComparison("domain")
+    pairs = [
+        ({"email_domain": "acme.com", "web_host": "acme.com"}, {"email_domain": "acme.com", "web_host": "acme.com"}),
+        ({"email_domain": "acme.com", "web_host": ""}, {"email_domain": "", "web_host": "acme.com"}),
+        ({"email_domain": "acme.com", "web_host": ""}, {"email_domain": "bolt.com", "web_host": ""}),
+        ({"email_domain": "", "web_host": ""}, {"email_domain": "bolt.com", "web_host": ""}),
+    ]
+    left = columns([a for a, _ in pairs], domain.keys)
+    right = columns([b for _, b in pairs], domain.keys)
+    levels, _ = domain.compute(left, right)
+    assert [level_label(domain, int(x)) for x in levels] == [
+        "same email domain and website", "same domain", "different", "missing"]
+    assert np.all(levels[:3] >= 0)
