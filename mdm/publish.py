@@ -57,14 +57,11 @@ def golden_events(*, entity: str, events: Sequence[tuple[Any, str]]) -> None:
     """Record one event per (golden record, event type) in the current transaction."""
     if not events:
         return
-    from sync.services import record_event
+    from sync.services import record_events
 
     keys = crosswalk_keys(entity=entity, golden_ids=[g.golden_id for g, _ in events])
-    for golden, event_type in events:
-        record_event(
-            entity=entity,
-            golden_id=golden.golden_id,
-            golden_version=golden.version,
-            event_type=event_type,
-            payload=golden_payload(golden, keys.get(golden.golden_id, {})),
-        )
+    record_events(changes=[
+        {"entity": entity, "golden_id": golden.golden_id, "golden_version": golden.version,
+         "event_type": event_type, "payload": golden_payload(golden, keys.get(golden.golden_id, {}))}
+        for golden, event_type in events
+    ])
