@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "simple_history",
     "mdm",
     "mdm.uom",
@@ -63,6 +64,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "mdm.audit.RequestContextMiddleware",
+    "mdm.metrics.MetricsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -163,6 +165,14 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Swagger UI and ReDoc are served from the sidecar package: the hub works offline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "GoldenStatusEnum": "mdm.models.base.GoldenStatus",
+        "SourceStatusEnum": "mdm.models.source.SourceStatus",
+    },
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 20 * 1024 * 1024)
 
@@ -196,6 +206,7 @@ ROSETTA = {
     "IDEMPOTENCY_TTL_SECONDS": env_int("IDEMPOTENCY_TTL_SECONDS", 24 * 3600),
     "REFERENCE_WAIT_SECONDS": env_int("REFERENCE_WAIT_SECONDS", 3600),
     "API_MAX_PAGE_SIZE": env_int("API_MAX_PAGE_SIZE", 1000),
+    "API_MAX_BODY_BYTES": env_int("API_MAX_BODY_BYTES", 2 * 1024 * 1024),
 }
 SYNC_ALLOW_PRIVATE_TARGETS = env_bool("SYNC_ALLOW_PRIVATE_TARGETS", False)
 

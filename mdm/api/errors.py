@@ -1,8 +1,11 @@
 """Errors as RFC 9457 problem details (application/problem+json) with a stable `code`."""
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -27,19 +30,24 @@ def problem_response(*, status: int, code: str, title: str, detail: Any, **extra
 
 
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
     response = exception_handler(exc, context)
     if response is None:
         return None
     if isinstance(exc, ProblemError):
         code = exc.problem_code
         extra = exc.extra
+        title = HTTPStatus(exc.status_code).phrase
     else:
         code = getattr(exc, "default_code", "error")
         extra = {}
+        title = str(getattr(exc, "default_detail", "Error"))
     detail: Any = response.data
     if isinstance(detail, dict) and set(detail) == {"detail"}:
         detail = detail["detail"]
-    title = str(getattr(exc, "default_detail", "Error"))
     request = context.get("request")
     if request is not None and getattr(request._request, "request_id", None):
         extra = {**extra, "request_id": request._request.request_id}

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from mdm import metrics
 from mdm.audit import bulk_history_kwargs, change_context, current_context
 from mdm.bulk import bulk_update_tracked
 from mdm.db import lock_keys, retry_on_conflict
@@ -33,7 +34,8 @@ from mdm.services import golden as golden_services
 
 # Keys the file reader adds to a row it could not read whole (kept raw, quarantined).
 FILE_PROBLEM_KEYS = ("_error", "_columns")
-FILE_KEYS = ("_line", *FILE_PROBLEM_KEYS)
+NUL_MARK = "_nul_replaced"
+FILE_KEYS = ("_line", NUL_MARK, *FILE_PROBLEM_KEYS)
 
 
 class Outcome:
@@ -68,6 +70,27 @@ def content_hash(raw: dict[str, Any]) -> str:
 def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
     """Normalized values as stored in JSON: exact decimals as strings, never floats."""
     return {k: str(v) if isinstance(v, Decimal) else v for k, v in values.items() if k != "deleted"}
+
+
+def _without_nul(raw: dict[str, Any]) -> dict[str, Any]:
+    """PostgreSQL stores no NUL character nor lone surrogate: replace them and mark the record."""
+    def clean(value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:  # lone surrogates from a JSON \ud800-style escape
+                value = value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+            return value.replace("\x00", "\ufffd")
+        if isinstance(value, dict):
+            return {clean(k): clean(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [clean(v) for v in value]
+        return value
+
+    cleaned = clean(raw)
+    if cleaned != raw:
+        cleaned[NUL_MARK] = True
+    return cleaned
 
 
 def _is_deleted(raw: dict[str, Any]) -> bool:
@@ -125,9 +148,10 @@ def ingest_records(
     rounds: list[list[int]] = []
     seen_in_round: list[set[str]] = []
     for index, raw in enumerate(records):
-        key = _source_key_of(raw) if isinstance(raw, dict) else ""
+        raw = _without_nul(raw if isinstance(raw, dict) else {"_value": raw})
+        key = _source_key_of(raw) or _invalid_key_placeholder(raw)
         for round_index, keys in enumerate(seen_in_round):
-            if key not in keys or not key:
+            if key not in keys:
                 keys.add(key)
                 rounds[round_index].append(index)
                 break
@@ -142,7 +166,12 @@ def ingest_records(
                                  strict=True):
                 results[i] = result
         SourceSystem.objects.filter(pk=system.pk).update(last_received_at=timezone.now())
-    return [r for r in results if r is not None]
+    final = [r for r in results if r is not None]
+    counts: dict[str, int] = defaultdict(int)
+    for result in final:
+        counts[result.outcome] += 1
+    metrics.record_ingest_outcomes(entity, system.code, counts)
+    return final
 
 
 @transaction.atomic
@@ -151,13 +180,16 @@ def _ingest_round(
 ) -> list[RecordResult]:
     now = timezone.now()
     wait = timedelta(seconds=settings.ROSETTA["REFERENCE_WAIT_SECONDS"])
-    raws = [raw if isinstance(raw, dict) else {"_value": raw} for raw in batch]
-    keys = [_source_key_of(raw) for raw in raws]
-    lock_keys(f"source:{system.pk}:{entity}", [k for k in keys if k])
+    raws = [_without_nul(raw if isinstance(raw, dict) else {"_value": raw}) for raw in batch]
+    keyed = [bool(_source_key_of(raw)) for raw in raws]
+    # A record without a usable key is still kept: under a stable placeholder key made from its
+    # content, so sending the same malformed record again finds it instead of duplicating it.
+    keys = [_source_key_of(raw) or _invalid_key_placeholder(raw) for raw in raws]
+    lock_keys(f"source:{system.pk}:{entity}", keys)
     existing = {
         r.source_key: r
         for r in SourceRecord.objects.select_for_update()
-        .filter(system=system, entity=entity, source_key__in=[k for k in keys if k])
+        .filter(system=system, entity=entity, source_key__in=keys)
     }
     units = _unit_resolver(system) if entity == "product" else None
 
@@ -169,11 +201,11 @@ def _ingest_round(
     retired_goldens: set[str] = set()
     pending_refs: dict[int, list[tuple[str, str, str]]] = {}
 
-    for raw, key in zip(raws, keys, strict=True):
+    for raw, key, has_key in zip(raws, keys, keyed, strict=True):
         index = len(results)
         record = existing.get(key)
         digest = content_hash(raw)
-        if _is_deleted(raw) and key:
+        if _is_deleted(raw) and has_key:
             result = RecordResult(key, Outcome.RETIRED)
             if record is not None and record.status != SourceStatus.RETIRED:
                 if record.golden_id:
@@ -199,17 +231,21 @@ def _ingest_round(
             continue
 
         file_problems = [FieldError("", "unreadable_row", str(raw[k])) for k in FILE_PROBLEM_KEYS if k in raw]
+        if raw.get(NUL_MARK):
+            file_problems.append(FieldError("", "invalid_character",
+                                            "a value held a NUL character or a broken unicode escape; "
+                                            "it was replaced by \ufffd"))
         validation = validate_record(entity, {k: v for k, v in raw.items() if k not in FILE_KEYS},
                                      known_units=units, system_code=system.code)
         errors = [*file_problems, *validation.errors]
-        if not key and not any(e.pointer == "/source_key" for e in errors):
+        if not has_key and not any(e.pointer == "/source_key" for e in errors):
             errors.insert(0, FieldError("/source_key", "required", "source key is required"))
         values = dict(validation.values)
         refs = [(spec.name, spec.refers_to, values.get(spec.name)) for spec in ENTITY_FIELDS[entity]
                 if spec.kind == "ref" and values.get(spec.name)]
         is_new = record is None
         if record is None:
-            record = SourceRecord(system=system, entity=entity, source_key=key or _invalid_key_placeholder(raw),
+            record = SourceRecord(system=system, entity=entity, source_key=key,
                                   first_seen=now, status=SourceStatus.QUARANTINED)
         record.raw = raw
         record.content_hash = digest
@@ -333,7 +369,7 @@ def reprocess_source_records(*, records: Sequence[SourceRecord], reason: str | N
     results: list[RecordResult] = []
     for (_system_id, entity), batch in by_batch.items():
         system = batch[0].system
-        payloads = [{**r.raw, "source_key": r.source_key} for r in batch]
+        payloads = [{**{k: v for k, v in r.raw.items() if k != NUL_MARK}, "source_key": r.source_key} for r in batch]
         # The same content must not be taken for an unchanged re-send.
         SourceRecord.objects.filter(pk__in=[r.pk for r in batch]).update(content_hash="")
         results.extend(ingest_records(system=system, entity=entity, records=payloads, user=user,
@@ -389,6 +425,6 @@ def fix_quarantined_record(*, record: SourceRecord, raw: dict[str, Any], user: A
     """A steward corrects the payload of a quarantined record and runs it through the pipeline."""
     if not reason.strip():
         raise ValueError("a reason is required to fix a record")
-    payload = {**raw, "source_key": record.source_key}
+    payload = {**{k: v for k, v in raw.items() if k != NUL_MARK}, "source_key": record.source_key}
     return ingest_records(system=record.system, entity=record.entity, records=[payload], user=user,
                           reason=reason)[0]

@@ -16,6 +16,7 @@ import numpy as np
 from django.db.models import F, Q, Window
 from django.db.models.functions import RowNumber
 
+from mdm import metrics
 from mdm.db import lock_keys
 from mdm.ingest.linking import Decision
 from mdm.matching.blocking import blocking_keys
@@ -174,6 +175,7 @@ class HubMatcher:
                     rows[group] = (local_scores, best_row)
             verdict = judge(per_cluster, thresholds)
             decision = self._decision(position, verdict, per_cluster, rows, model)
+            metrics.record_match_decision(entity, decision.action)
             if decision.action == "new":
                 group_of[position] = decision.group
                 group_members[decision.group].append(position)

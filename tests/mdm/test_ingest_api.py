@@ -146,3 +146,12 @@ def test_same_key_twice_in_one_batch_is_applied_in_order(erp_client):
                                 {"source_key": "V-1", "name": "Acme", "city": "B"}]).json()["results"]
     assert [r["outcome"] for r in results] == ["created", "updated"]
     assert Supplier.objects.get().city == "B"
+
+
+def test_nul_character_is_quarantined_not_a_server_error(erp_client):
+    response = erp_client.post(URL, data='[{"source_key": "V-1", "name": "Ac\\u0000me"}]',
+                               content_type="application/json")
+    assert response.status_code == 200
+    result = response.json()["results"][0]
+    assert result["outcome"] == "quarantined" and result["errors"][0]["code"] == "invalid_character"
+    assert SourceRecord.objects.get().raw["name"] == "Ac\ufffdme"
