@@ -56,6 +56,11 @@ def record_match_decision(entity: str, decision: str) -> None:
 class DeliveryCollector(Collector):
     """Delivery outcomes and lag per target, read from the sync tables when scraped."""
 
+    def describe(self) -> list[Any]:
+        # Without this the registry calls collect() at import to learn the names, which
+        # would query the database before it is migrated (e.g. during `manage.py check`).
+        return []
+
     def collect(self) -> Iterator[Any]:
         from django.db.models import Count
 

@@ -7,6 +7,7 @@ app_name = "stewardship"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("quality/", views.dashboard_quality, name="dashboard_quality"),
     path("search/", views.search, name="search"),
     path("review/", views.review_list, name="review_list"),
     path("review/bulk-accept/", views.review_bulk_accept, name="review_bulk_accept"),
