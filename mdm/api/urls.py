@@ -5,6 +5,7 @@ from rest_framework.routers import SimpleRouter
 
 from mdm.api import schema, views  # noqa: F401  (schema registers the token scheme)
 from mdm.api.ingest import IngestView
+from mdm.api.sync import TargetViewSet
 
 router = SimpleRouter()
 router.register("suppliers", views.SupplierViewSet, basename="supplier")
@@ -13,6 +14,7 @@ router.register("locations", views.LocationViewSet, basename="location")
 router.register("units-of-measure", views.UnitOfMeasureViewSet, basename="uom")
 router.register("source-records", views.SourceRecordViewSet, basename="source-record")
 router.register("quarantine", views.QuarantineViewSet, basename="quarantine")
+router.register("targets", TargetViewSet, basename="target")
 
 urlpatterns = [
     path("ingest/<str:entity>/", IngestView.as_view(), name="ingest"),
