@@ -9,7 +9,7 @@ from django.utils import timezone
 from mdm.ingest.schema import ENTITY_FIELDS
 from mdm.models import Entity, SourceSystem
 from stewardship.models import ReviewStatus
-from sync.models import DeliveryState
+from sync.models import DeliveryState, EventType
 
 ENTITY_CHOICES = [("", "All entities"), *Entity.choices]
 
@@ -160,3 +160,52 @@ class DeliveryFilterForm(HubForm):
 class SearchForm(HubForm):
     q = forms.CharField(required=False, max_length=200, label="Name, golden id or any system's key")
     entity = forms.ChoiceField(choices=ENTITY_CHOICES, required=False)
+
+
+DATETIME_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%d %H:%M", "%Y-%m-%d"]
+
+
+class TargetCreateForm(ReasonForm):
+    """A new webhook target; the URL is checked by the sync app (private addresses refused by default)."""
+
+    name = forms.CharField(max_length=64)
+    url = forms.CharField(max_length=500, label="URL", widget=forms.URLInput(attrs={"placeholder": "https://"}))
+    entities = forms.MultipleChoiceField(choices=Entity.choices, widget=forms.CheckboxSelectMultiple)
+    event_types = forms.MultipleChoiceField(
+        choices=EventType.choices, required=False, label="Event types",
+        help_text="None selected: every event type.",
+    )
+    send_own_keys = forms.BooleanField(required=False, label="Send the target's own keys")
+    source_system = forms.ChoiceField(choices=(), required=False, label="Source system it is")
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("auto_id", "new_target_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["source_system"].choices = [("", "None"), *system_choices()[1:]]
+        self.fields["reason"] = self.fields.pop("reason")
+
+
+class ReplaySinceForm(ReasonForm):
+    since = forms.DateTimeField(
+        label="Every event since",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local", "step": "1"}, format="%Y-%m-%dT%H:%M:%S"),
+        input_formats=DATETIME_INPUT_FORMATS,
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("auto_id", "replay_since_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["reason"] = self.fields.pop("reason")
+
+
+class UnitMapForm(ReasonForm):
+    """Map one system's unit code to a hub unit; the choices are read once per page, not per row."""
+
+    system = forms.CharField(max_length=32, widget=forms.HiddenInput)
+    code = forms.CharField(max_length=16, widget=forms.HiddenInput)
+    unit = forms.ChoiceField(choices=(), label="Hub unit")
+
+    def __init__(self, *args, unit_choices: list[tuple[str, str]], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].choices = [("", "Choose a unit"), *unit_choices]
+        self.fields["reason"] = self.fields.pop("reason")

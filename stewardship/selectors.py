@@ -5,6 +5,7 @@ joined or fetched in one batch per page), so every page keeps a constant query c
 """
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db.models import CharField, Count, F, Q, QuerySet, Value, Window
+from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -31,6 +33,7 @@ from mdm.models import (
     SourceSystem,
     Supplier,
 )
+from mdm.uom.selectors import active_units
 from stewardship.models import NotAMatch, ReviewStatus, ReviewTask
 from sync.models import Delivery, DeliveryState, Target
 from sync.selectors import propagation_status, target_summaries
@@ -630,3 +633,58 @@ def search_goldens(*, query: str, entity: str = "") -> QuerySet | None:
         rows = rows.annotate(s_entity=Value(name, output_field=CharField()), s_label=Cast(label, CharField()))
         parts.append(rows.order_by().values_list(*SEARCH_COLUMNS))
     return _union(parts).order_by("golden_id")
+
+
+# --- Unknown unit codes ---------------------------------------------------------------------
+UOM_FIELDS = tuple(sorted({spec.name for specs in ENTITY_FIELDS.values() for spec in specs if spec.kind == "uom"}))
+UNKNOWN_UNIT_MESSAGE = re.compile(r"^unknown unit (?P<code>.+?)(?: for system \S+)?$")
+
+
+@dataclass(frozen=True)
+class UnknownUnitCode:
+    system_code: str
+    code: str
+    waiting: int
+    entities: tuple[str, ...]
+
+
+def unknown_unit_code(*, error: dict[str, Any], values: dict[str, Any]) -> str | None:
+    """The unit code an `unknown_unit` error is about: the payload value at its pointer, else its message."""
+    if error.get("code") != "unknown_unit":
+        return None
+    field = str(error.get("pointer", "")).strip("/").split("/")[0]
+    value = values.get(field)
+    if value not in (None, ""):
+        return str(value).strip()
+    found = UNKNOWN_UNIT_MESSAGE.match(str(error.get("message", "")))
+    return found["code"].strip() if found else None
+
+
+def unknown_unit_codes() -> list[UnknownUnitCode]:
+    """The unit codes that hold quarantined records back, per system, with how many records wait.
+
+    One query: only the unit fields of each payload are read, not the whole payload. A record
+    waiting on one code in two fields counts once.
+    """
+    rows = (
+        SourceRecord.objects.filter(status=SourceStatus.QUARANTINED, errors__contains=[{"code": "unknown_unit"}])
+        .annotate(**{f"uom_{name}": KT(f"raw__{name}") for name in UOM_FIELDS})
+        .values_list("pk", "system__code", "entity", "errors", *(f"uom_{name}" for name in UOM_FIELDS))
+    )
+    waiting: dict[tuple[str, str], set[int]] = defaultdict(set)
+    entities: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for pk, system_code, entity, errors, *unit_values in rows.iterator(chunk_size=2000):
+        values = dict(zip(UOM_FIELDS, unit_values, strict=True))
+        for error in errors or []:
+            code = unknown_unit_code(error=error, values=values) if isinstance(error, dict) else None
+            if code:
+                waiting[(system_code, code)].add(pk)
+                entities[(system_code, code)].add(entity)
+    found = [UnknownUnitCode(system_code=system, code=code, waiting=len(pks),
+                             entities=tuple(sorted(entities[(system, code)])))
+             for (system, code), pks in waiting.items()]
+    return sorted(found, key=lambda row: (-row.waiting, row.system_code, row.code.upper()))
+
+
+def hub_unit_choices() -> list[tuple[str, str]]:
+    return [(code, f"{code} – {name}") for code, name in active_units().order_by("code").values_list("code", "name")]

@@ -16,25 +16,27 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_GET, require_POST
 
 from mdm.api.permissions import is_auditor, is_steward
 from mdm.audit import change_context
 from mdm.ingest.services import discard_source_record, fix_quarantined_record
-from mdm.models import GOLDEN_MODELS, SourceRecord, SourceStatus
+from mdm.models import GOLDEN_MODELS, SourceRecord, SourceStatus, SourceSystem
 from mdm.services.golden import golden_pin, golden_unmerge, golden_unpin
+from mdm.uom.services import map_unit_code
 from stewardship import forms, selectors
 from stewardship import services as review_services
 from stewardship.models import ReviewStatus, ReviewTask
 from sync.models import Delivery, Target
-from sync.services import replay_dead_letters, replay_delivery
+from sync.services import create_target, replay_dead_letters, replay_delivery, replay_since, set_target_active
 
 logger = logging.getLogger(__name__)
 PAGE_SIZE = 25
@@ -353,7 +355,38 @@ def quarantine_discard(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @reader_required
 def sync_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "stewardship/sync_list.html", {"targets": selectors.sync_targets(), "nav": "sync"})
+    return _render_sync_list(request, forms.TargetCreateForm())
+
+
+def _render_sync_list(request: HttpRequest, create_form: forms.TargetCreateForm) -> HttpResponse:
+    return render(request, "stewardship/sync_list.html",
+                  {"targets": selectors.sync_targets(), "create_form": create_form, "nav": "sync"})
+
+
+NEW_SECRET_KEY = "stewardship:new_target_secret"
+
+
+@steward_action
+def sync_target_create(request: HttpRequest) -> HttpResponse:
+    request.can_act = True  # steward_action checked the role; the page is shown again on errors
+    form = forms.TargetCreateForm(request.POST)
+    if not form.is_valid():
+        return _render_sync_list(request, form)
+    data = form.cleaned_data
+    try:
+        target, secret = create_target(
+            name=data["name"], url=data["url"], entities=data["entities"], event_types=data["event_types"] or None,
+            send_own_keys=data["send_own_keys"], source_system=data["source_system"],
+        )
+    except ValidationError as exc:
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+        return _render_sync_list(request, form)
+    logger.info("target %s created by %s: %s", target.name, request.user, data["reason"])
+    # Kept server side, not in a message cookie, and removed from the session when first shown.
+    request.session[NEW_SECRET_KEY] = {"target": target.pk, "secret": secret}
+    messages.success(request, f"Target {target.name} created.")
+    return redirect("stewardship:sync_target", pk=target.pk)
 
 
 @require_GET
@@ -364,10 +397,52 @@ def sync_target(request: HttpRequest, pk: int) -> HttpResponse:
     state = form.cleaned_data.get("state", "") if form.is_valid() else ""
     page = paginate(request, selectors.target_deliveries(target=target, state=state))
     selectors.attach_attempts(page.object_list)
-    return render(request, "stewardship/sync_target.html", {
+    new_secret = None
+    if request.session.get(NEW_SECRET_KEY, {}).get("target") == target.pk:
+        new_secret = request.session.pop(NEW_SECRET_KEY)["secret"]
+    response = render(request, "stewardship/sync_target.html", {
         "target": target, "form": form, "page": page, "dead": selectors.dead_letter_count(target),
-        "reason_form": forms.ReasonForm(), "nav": "sync",
+        "reason_form": forms.ReasonForm(), "replay_form": forms.ReplaySinceForm(), "new_secret": new_secret,
+        "nav": "sync",
     })
+    if new_secret:
+        add_never_cache_headers(response)
+    return response
+
+
+@steward_action
+def sync_target_set_active(request: HttpRequest, pk: int, active: bool) -> HttpResponse:
+    target = get_object_or_404(Target, pk=pk)
+    form = forms.ReasonForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+    elif target.active == active:
+        messages.info(request, f"{target.name} is already {'active' if active else 'paused'}.")
+    else:
+        with change_context(user=request.user, reason=form.cleaned_data["reason"]):
+            set_target_active(target=target, active=active)
+        logger.info("target %s %s by %s: %s", target.name, "resumed" if active else "paused", request.user,
+                    form.cleaned_data["reason"])
+        messages.success(request, f"{target.name} {'resumed' if active else 'paused'}."
+                         + ("" if active else " Its queue is kept until it is resumed."))
+    return redirect("stewardship:sync_target", pk=pk)
+
+
+@steward_action
+def sync_replay_since(request: HttpRequest, pk: int) -> HttpResponse:
+    target = get_object_or_404(Target, pk=pk)
+    form = forms.ReplaySinceForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect("stewardship:sync_target", pk=pk)
+    since = form.cleaned_data["since"]
+    with change_context(user=request.user, reason=form.cleaned_data["reason"]):
+        count = replay_since(target=target, since=since)
+    logger.info("%s events since %s replayed to %s by %s: %s", count, since.isoformat(), target.name,
+                request.user, form.cleaned_data["reason"])
+    messages.success(request, f"{count} deliver{'y' if count == 1 else 'ies'} of events since "
+                              f"{timezone.localtime(since):%Y-%m-%d %H:%M:%S} queued for {target.name}.")
+    return redirect("stewardship:sync_target", pk=pk)
 
 
 @steward_action
@@ -398,6 +473,42 @@ def sync_replay_dead(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         _form_errors(request, form)
     return redirect("stewardship:sync_target", pk=pk)
+
+
+# --- Unknown unit codes ---------------------------------------------------------------------
+@require_GET
+@reader_required
+def unit_codes(request: HttpRequest) -> HttpResponse:
+    choices = selectors.hub_unit_choices() if request.can_act else []
+    rows = [
+        {"row": row, "form": forms.UnitMapForm(unit_choices=choices, auto_id=f"map{index}_%s",
+                                               initial={"system": row.system_code, "code": row.code})
+         if request.can_act else None}
+        for index, row in enumerate(selectors.unknown_unit_codes())
+    ]
+    return render(request, "stewardship/unit_codes.html", {"rows": rows, "nav": "units"})
+
+
+@steward_action
+def unit_map(request: HttpRequest) -> HttpResponse:
+    form = forms.UnitMapForm(request.POST, unit_choices=selectors.hub_unit_choices())
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect("stewardship:unit_codes")
+    data = form.cleaned_data
+    system = get_object_or_404(SourceSystem, code=data["system"])
+    try:
+        mapping = map_unit_code(system=system, code=data["code"], unit=data["unit"], user=request.user,
+                                reason=data["reason"])
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("stewardship:unit_codes")
+    results = list(mapping.reprocessed or [])
+    still = sum(1 for r in results if r.outcome == "quarantined")
+    messages.success(request, f"{system.code} unit {data['code']} now means {data['unit']}; reprocessed "
+                              f"{len(results)} waiting record{'' if len(results) == 1 else 's'}"
+                              + (f", {still} still quarantined for other errors." if still else "."))
+    return redirect("stewardship:unit_codes")
 
 
 # --- History --------------------------------------------------------------------------------

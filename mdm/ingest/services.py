@@ -398,10 +398,16 @@ def reprocess_waiting_for_unit(*, system_code: str, code: str) -> list[RecordRes
         r for r in SourceRecord.objects.select_related("system").filter(
             system__code=system_code, status=SourceStatus.QUARANTINED
         )
-        if any(e.get("code") == "unknown_unit" and code.lower() in e.get("message", "").lower()
-               for e in r.errors)
+        if any(e.get("code") == "unknown_unit" and _unit_in_error(e, r.raw, code) for e in r.errors)
     ]
     return reprocess_source_records(records=waiting, reason=f"unit {code} mapped") if waiting else []
+
+
+def _unit_in_error(error: dict[str, str], raw: dict[str, Any], code: str) -> bool:
+    """Whether this unknown-unit error is about exactly `code` (case-insensitive)."""
+    field = error.get("pointer", "").lstrip("/")
+    value = raw.get(field) if field else None
+    return isinstance(value, str) and value.strip().lower() == code.strip().lower()
 
 
 @transaction.atomic
