@@ -11,7 +11,11 @@ from django.core.management.base import BaseCommand, CommandError
 from mdm.ingest.files import FileRejected, parse_mapping, plan, read_records
 from mdm.ingest.schema import ENTITIES
 from mdm.ingest.services import Outcome, ingest_records
-from mdm.models import SourceSystem
+from mdm.models import MatchModelVersion, SourceRecord, SourceStatus, SourceSystem
+from mdm.services.matching import MATCHED_ENTITIES, train_model
+
+# Below this many records, EM has too little to learn from and the defaults are kept.
+AUTO_TRAIN_MIN_RECORDS = 1000
 
 
 class Command(BaseCommand):
@@ -24,6 +28,11 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=["csv", "jsonl"], default=None)
         parser.add_argument("--map", action="append", default=[], metavar="SOURCE_COLUMN=FIELD")
         parser.add_argument("--batch-size", type=int, default=1000)
+        parser.add_argument(
+            "--train", choices=["auto", "never"], default="auto",
+            help="auto: after loading, estimate the match model from the data when none is trained yet "
+                 f"and at least {AUTO_TRAIN_MIN_RECORDS} records of two or more systems are loaded",
+        )
 
     def handle(self, *args, **options) -> None:
         entity = options["entity"]
@@ -72,6 +81,19 @@ class Command(BaseCommand):
             f"retired {counts[Outcome.RETIRED]}, {seconds:.1f} s, {rate:.0f} records/s"
         )
         self.stdout.write(summary)
+        if options["train"] == "auto":
+            self._train_if_untrained(entity)
+
+    def _train_if_untrained(self, entity: str) -> None:
+        if entity not in MATCHED_ENTITIES or MatchModelVersion.objects.filter(entity=entity).exists():
+            return
+        linked = SourceRecord.objects.filter(entity=entity, status=SourceStatus.LINKED)
+        # Pairs across systems are where duplicates live: EM learns little from one system alone.
+        if linked.count() < AUTO_TRAIN_MIN_RECORDS or linked.values("system").distinct().count() < 2:
+            return
+        version = train_model(entity=entity)
+        self.stdout.write(f"trained the {entity} match model from {version.trained_on} loaded records "
+                          f"(v{version.version}); later loads use it")
 
     @staticmethod
     def _progress(done: int, total: int, started: float) -> None:
