@@ -109,7 +109,7 @@ class HistoryFilterForm(HubForm):
         ("", "All kinds"),
         ("supplier", "Supplier"), ("product", "Product"), ("location", "Location"), ("uom", "Unit of measure"),
         ("source_record", "Source record"), ("product_supplier", "Product supplier"),
-        ("review_task", "Review task"), ("not_a_match", "Not a match"),
+        ("review_task", "Review task"), ("not_a_match", "Not a match"), ("sync_action", "Sync action"),
     ]
     ACTION_CHOICES = [("", "All actions"), ("+", "Created"), ("~", "Changed"), ("-", "Deleted")]
 

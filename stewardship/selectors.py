@@ -453,7 +453,7 @@ def dead_letter_count(target: Target) -> int:
 
 # --- History browser ------------------------------------------------------------------------
 HISTORY_KINDS = ("supplier", "product", "location", "uom", "source_record", "product_supplier",
-                 "review_task", "not_a_match")
+                 "review_task", "not_a_match", "sync_action")
 HISTORY_COLUMNS = ("h_kind", "h_entity", "h_id", "h_date", "h_type", "h_user", "h_reason", "h_request",
                    "h_system", "h_ref", "h_label")
 
@@ -478,6 +478,11 @@ def _history_source(kind: str) -> tuple[Any, dict[str, Any]]:
                                           "h_label": F("status")}
     if kind == "not_a_match":
         return NotAMatch.history.model, {"h_entity": F("entity"), "h_ref": F("left"), "h_label": F("right")}
+    if kind == "sync_action":
+        from sync.models import SyncAction
+
+        return SyncAction.history.model, {"h_entity": Value("", output_field=text), "h_ref": F("target__name"),
+                                          "h_label": F("kind")}
     raise ValueError(kind)
 
 
@@ -500,7 +505,7 @@ def _history_parts(filters: HistoryFilter) -> list[QuerySet]:
     if filters.entity:
         related = {"product": {"product_supplier"}}.get(filters.entity, set())
         kinds = [k for k in kinds if k == filters.entity or k in related or k not in GOLDEN_MODELS
-                 and k != "product_supplier"]
+                 and k not in ("product_supplier", "sync_action")]
     user_id = None
     if filters.user:
         user_id = get_user_model().objects.filter(username=filters.user).values_list("pk", flat=True).first() or -1

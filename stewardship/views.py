@@ -374,10 +374,12 @@ def sync_target_create(request: HttpRequest) -> HttpResponse:
         return _render_sync_list(request, form)
     data = form.cleaned_data
     try:
-        target, secret = create_target(
-            name=data["name"], url=data["url"], entities=data["entities"], event_types=data["event_types"] or None,
-            send_own_keys=data["send_own_keys"], source_system=data["source_system"],
-        )
+        with change_context(user=request.user, reason=data["reason"]):
+            target, secret = create_target(
+                name=data["name"], url=data["url"], entities=data["entities"],
+                event_types=data["event_types"] or None, send_own_keys=data["send_own_keys"],
+                source_system=data["source_system"],
+            )
     except ValidationError as exc:
         for field, errors in exc.message_dict.items():
             form.add_error(field if field in form.fields else None, errors)

@@ -13,6 +13,7 @@ from django.db import models
 from django.utils import timezone
 
 from mdm.models import Entity
+from mdm.models.base import tracked
 
 from .urlcheck import validate_target_url
 
@@ -218,3 +219,33 @@ class SandboxReceipt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.receiver} {self.event_id}"
+
+
+class SyncActionKind(models.TextChoices):
+    CREATE = "create", "Target created"
+    PAUSE = "pause", "Target paused"
+    RESUME = "resume", "Target resumed"
+    REPLAY_DELIVERY = "replay_delivery", "Delivery replayed"
+    REPLAY_DEAD_LETTERS = "replay_dead_letters", "Dead letters replayed"
+    REPLAY_SINCE = "replay_since", "Events replayed since a time"
+
+
+class SyncAction(models.Model):
+    """What a steward (or a command) did to a target: create, pause, resume, replay.
+
+    Append-only; its history row carries who, why and the request id like every other
+    change, so an auditor sees replays beside the data changes they resent.
+    """
+
+    target = models.ForeignKey(Target, on_delete=models.CASCADE, related_name="actions")
+    kind = models.CharField(max_length=32, choices=SyncActionKind.choices)
+    detail = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = tracked()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.target_id} {self.kind}"

@@ -21,7 +21,7 @@ from django.utils import timezone
 from mdm.audit import current_context
 
 from . import conf
-from .models import Delivery, DeliveryState, Event, EventType, Target
+from .models import Delivery, DeliveryState, Event, EventType, SyncAction, SyncActionKind, Target
 from .signing import check_secret, generate_secret
 
 logger = logging.getLogger(__name__)
@@ -236,13 +236,20 @@ def create_target(
     target.full_clean()
     with transaction.atomic():
         target.save()
+        _record_action(target, SyncActionKind.CREATE, {"url": url, "entities": list(entities)})
     return target, secret
+
+
+def _record_action(target: Target, kind: str, detail: dict) -> None:
+    """Leave an audited trace of a steward's action on a target (who and why come from the context)."""
+    SyncAction.objects.create(target=target, kind=kind, detail=detail)
 
 
 @transaction.atomic
 def set_target_active(*, target: Target, active: bool) -> Target:
     target.active = active
     target.save(update_fields=["active"])
+    _record_action(target, SyncActionKind.RESUME if active else SyncActionKind.PAUSE, {})
     if active:
         transaction.on_commit(lambda: kick_targets(target_ids=[target.pk]))
     return target
@@ -267,6 +274,8 @@ def _requeue(queryset) -> int:
 def replay_delivery(*, delivery: Delivery) -> Delivery:
     """Send one delivery again, whatever its state; a newer acknowledged version still wins."""
     _requeue(Delivery.objects.filter(pk=delivery.pk))
+    _record_action(delivery.target, SyncActionKind.REPLAY_DELIVERY,
+                   {"delivery": delivery.pk, "event": str(delivery.event_id)})
     transaction.on_commit(lambda: kick_targets(target_ids=[delivery.target_id]))
     delivery.refresh_from_db()
     return delivery
@@ -275,6 +284,7 @@ def replay_delivery(*, delivery: Delivery) -> Delivery:
 @transaction.atomic
 def replay_dead_letters(*, target: Target) -> int:
     count = _requeue(Delivery.objects.filter(target=target, state=DeliveryState.DEAD))
+    _record_action(target, SyncActionKind.REPLAY_DEAD_LETTERS, {"queued": count})
     transaction.on_commit(lambda: kick_targets(target_ids=[target.pk]))
     return count
 
@@ -312,4 +322,5 @@ def replay_since(*, target: Target, since: datetime, batch_size: int = 5000) -> 
     if batch:
         created += len(Delivery.objects.bulk_create(batch))
     transaction.on_commit(lambda: kick_targets(target_ids=[target.pk]))
+    _record_action(target, SyncActionKind.REPLAY_SINCE, {"since": since.isoformat(), "queued": created})
     return created

@@ -215,3 +215,22 @@ def test_a_change_commits_and_stays_queued_when_the_broker_is_down(django_captur
 
     assert Delivery.objects.get().state == DeliveryState.PENDING
     assert selectors.due_target_ids() == [Target.objects.get().pk]
+
+
+@pytest.mark.django_db
+def test_steward_actions_on_a_target_are_in_history_with_who_and_why(settings, steward):
+    from mdm.audit import change_context
+    from sync import services as sync_services
+    from sync.models import SyncAction
+
+    settings.SYNC_ALLOW_PRIVATE_TARGETS = True
+    with change_context(user=steward, reason="new WMS feed"):
+        target, _ = sync_services.create_target(name="audit-wms", url="http://127.0.0.1:9/h", entities=["supplier"])
+    with change_context(user=steward, reason="WMS upgrade tonight"):
+        sync_services.set_target_active(target=target, active=False)
+    with change_context(user=steward, reason="WMS lost its data"):
+        sync_services.replay_dead_letters(target=target)
+    rows = SyncAction.history.filter(target=target).order_by("history_date")
+    assert [(r.kind, r.history_change_reason, r.history_user_id) for r in rows] == [
+        ("create", "new WMS feed", steward.pk), ("pause", "WMS upgrade tonight", steward.pk),
+        ("replay_dead_letters", "WMS lost its data", steward.pk)]
