@@ -5,15 +5,12 @@ rule). The payload carries the golden attributes and every system's keys for the
 """
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from mdm.models import SourceRecord, SourceStatus
-
-CROSSWALK_STATUSES = (SourceStatus.LINKED, SourceStatus.PENDING_REVIEW, SourceStatus.QUARANTINED)
+from mdm.selectors import crosswalk_keys
 
 
 def _json_value(value: Any) -> Any:
@@ -38,19 +35,6 @@ def golden_payload(golden: Any, keys: dict[str, list[str]]) -> dict[str, Any]:
         "keys": keys,
         "updated_at": _json_value(golden.updated_at),
     }
-
-
-def crosswalk_keys(*, entity: str, golden_ids: Sequence[str]) -> dict[str, dict[str, list[str]]]:
-    """golden_id -> {system code: [source keys]} for the records linked to each golden record."""
-    keys: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    rows = (
-        SourceRecord.objects.filter(entity=entity, golden_id__in=golden_ids, status__in=CROSSWALK_STATUSES)
-        .order_by("system__code", "source_key")
-        .values_list("golden_id", "system__code", "source_key")
-    )
-    for golden_id, system_code, source_key in rows:
-        keys[golden_id][system_code].append(source_key)
-    return {gid: dict(by_system) for gid, by_system in keys.items()}
 
 
 def golden_events(*, entity: str, events: Sequence[tuple[Any, str]]) -> None:

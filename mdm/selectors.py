@@ -1,9 +1,13 @@
 """Selectors: the reads of the hub's core (crosswalk, golden records, source records)."""
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
 
-from mdm.models import GOLDEN_MODELS, GoldenRecord, GoldenStatus, SourceRecord
+from mdm.models import GOLDEN_MODELS, GoldenRecord, GoldenStatus, SourceRecord, SourceStatus
+
+# Source records that hold a key in the crosswalk (a retired or discarded one no longer does).
+CROSSWALK_STATUSES = (SourceStatus.LINKED, SourceStatus.PENDING_REVIEW, SourceStatus.QUARANTINED)
 
 
 def crosswalk_rows(*, entity: str, system_code: str | None = None) -> Iterator[tuple]:
@@ -32,3 +36,16 @@ def golden_members(*, entity: str, golden_id: str):
     return SourceRecord.objects.select_related("system").filter(entity=entity, golden_id=golden_id).order_by(
         "system__priority", "system__code", "source_key"
     )
+
+
+def crosswalk_keys(*, entity: str, golden_ids: Sequence[str]) -> dict[str, dict[str, list[str]]]:
+    """golden_id -> {system code: [source keys]} for the records linked to each golden record."""
+    keys: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    rows = (
+        SourceRecord.objects.filter(entity=entity, golden_id__in=golden_ids, status__in=CROSSWALK_STATUSES)
+        .order_by("system__code", "source_key")
+        .values_list("golden_id", "system__code", "source_key")
+    )
+    for golden_id, system_code, source_key in rows:
+        keys[golden_id][system_code].append(source_key)
+    return {gid: dict(by_system) for gid, by_system in keys.items()}

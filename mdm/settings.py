@@ -172,6 +172,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "GoldenStatusEnum": "mdm.models.base.GoldenStatus",
         "SourceStatusEnum": "mdm.models.source.SourceStatus",
+        "EntityEnum": "mdm.models.source.Entity",
     },
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 20 * 1024 * 1024)

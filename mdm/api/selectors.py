@@ -15,7 +15,7 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from mdm.models import GOLDEN_MODELS, GoldenRecord, GoldenStatus, SourceRecord, SourceStatus, SourceSystem
-from mdm.publish import CROSSWALK_STATUSES
+from mdm.selectors import CROSSWALK_STATUSES, crosswalk_keys  # noqa: F401  (crosswalk_keys: views use it here)
 
 HistoricalSourceRecord = SourceRecord.history.model
 
@@ -68,19 +68,6 @@ def golden_as_of(*, entity: str, golden_id: str, as_of: datetime) -> tuple[Golde
     if row is None or row.history_type == "-":
         return None, None
     return row.instance, row
-
-
-def crosswalk_keys(*, entity: str, golden_ids: Sequence[str]) -> dict[str, dict[str, list[str]]]:
-    """golden_id -> {system code: [source keys]}, now (two queries)."""
-    keys: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    rows = (
-        SourceRecord.objects.filter(entity=entity, golden_id__in=golden_ids, status__in=CROSSWALK_STATUSES)
-        .order_by("system__code", "source_key")
-        .values_list("golden_id", "system__code", "source_key")
-    )
-    for golden_id, system_code, source_key in rows:
-        keys[golden_id][system_code].append(source_key)
-    return {gid: dict(by_system) for gid, by_system in keys.items()}
 
 
 def _source_rows_as_of(*, entity: str, golden_ids: Iterable[str], as_of: datetime) -> list[Any]:

@@ -15,8 +15,9 @@ from rest_framework.viewsets import ReadOnlyModelViewSet
 from mdm.api.errors import ProblemError
 from mdm.api.permissions import is_auditor, is_steward
 from mdm.audit import change_context
+from mdm.models import Entity
 from sync import services
-from sync.models import Delivery, Target
+from sync.models import Delivery, FileFormat, Target, Transport
 
 
 class StewardsActAuditorsRead(BasePermission):
@@ -40,11 +41,10 @@ class TargetSerializer(serializers.ModelSerializer):
 class TargetCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=64)
     url = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
-    transport = serializers.ChoiceField(choices=["webhook", "file"], default="webhook")
+    transport = serializers.ChoiceField(choices=Transport.choices, default=Transport.WEBHOOK)
     folder = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
-    file_format = serializers.ChoiceField(choices=["jsonl", "csv"], default="jsonl")
-    entities = serializers.ListField(child=serializers.ChoiceField(choices=["supplier", "product", "location",
-                                                                           "uom"]), min_length=1)
+    file_format = serializers.ChoiceField(choices=FileFormat.choices, default=FileFormat.JSONL)
+    entities = serializers.ListField(child=serializers.ChoiceField(choices=Entity.choices), min_length=1)
     event_types = serializers.ListField(child=serializers.CharField(max_length=32), required=False, default=list)
     source_system = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
     send_own_keys = serializers.BooleanField(default=False)
@@ -63,6 +63,11 @@ class ReplaySerializer(serializers.Serializer):
         if len(chosen) != 1:
             raise serializers.ValidationError("give exactly one of delivery, dead_letters or since")
         return attrs
+
+
+class ReplayResultSerializer(serializers.Serializer):
+    target = serializers.CharField()
+    queued = serializers.IntegerField(help_text="deliveries queued again")
 
 
 class ActiveSerializer(serializers.Serializer):
@@ -104,7 +109,7 @@ class TargetViewSet(ReadOnlyModelViewSet):
         return Response({**TargetSerializer(target).data, "secret": secret}, status=201)
 
     @extend_schema(
-        request=ReplaySerializer, responses={200: serializers.DictField()}, summary="Replay deliveries",
+        request=ReplaySerializer, responses={200: ReplayResultSerializer}, summary="Replay deliveries",
         description="Steward only. Send again one delivery (`delivery`), every dead letter of the target "
                     "(`dead_letters: true`), or queue every event since a time to rebuild a consumer (`since`).",
         examples=[OpenApiExample("Dead letters", request_only=True,

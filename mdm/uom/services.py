@@ -24,6 +24,7 @@ from mdm.models import (
     SourceSystem,
     UnitOfMeasure,
 )
+from mdm.selectors import crosswalk_keys
 from mdm.services import golden as golden_services
 
 from . import selectors
@@ -169,7 +170,7 @@ def publish_unit_data(*, event_type: str, units: Iterable[str] = (), product: Pr
     from sync.services import record_event
 
     for unit in selectors.active_units().filter(code__in=list(units)):
-        keys = publish.crosswalk_keys(entity="uom", golden_ids=[unit.golden_id]).get(unit.golden_id, {})
+        keys = crosswalk_keys(entity="uom", golden_ids=[unit.golden_id]).get(unit.golden_id, {})
         rows = UnitConversion.objects.filter(product__isnull=True).filter(
             models.Q(from_unit=unit.code) | models.Q(to_unit=unit.code)
         ).order_by("pk")
@@ -182,7 +183,7 @@ def publish_unit_data(*, event_type: str, units: Iterable[str] = (), product: Pr
         record_event(entity="uom", golden_id=unit.golden_id, golden_version=unit.version,
                      event_type=event_type, payload=payload)
     if product is not None:
-        keys = publish.crosswalk_keys(entity="product", golden_ids=[product.golden_id]).get(product.golden_id, {})
+        keys = crosswalk_keys(entity="product", golden_ids=[product.golden_id]).get(product.golden_id, {})
         payload = {
             **publish.golden_payload(product, keys),
             "packaging": _packaging_dicts(product),
