@@ -90,3 +90,22 @@ def test_healthz_and_readyz(client):
 def test_request_id_is_echoed_and_generated(client):
     assert client.get("/healthz", HTTP_X_REQUEST_ID="abcdef123456").headers["X-Request-ID"] == "abcdef123456"
     assert len(client.get("/healthz").headers["X-Request-ID"]) == 32
+
+
+def test_production_settings_pass_the_deployment_checks(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {**os.environ, "ROSETTA_ENV": "production", "SECRET_KEY": "k" * 20 + "-production-secret-" + "x" * 30,
+           "ALLOWED_HOSTS": "mdm.example.com", "ROSETTA_DATA_DIR": str(tmp_path)}
+    env.pop("DEBUG", None)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=Path(__file__).resolve().parents[2], env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    refused = subprocess.run([sys.executable, "manage.py", "check"], cwd=Path(__file__).resolve().parents[2],
+                             env={**env, "SECRET_KEY": ""}, capture_output=True, text=True, timeout=120)
+    assert refused.returncode != 0 and "SECRET_KEY must be set" in refused.stderr

@@ -189,8 +189,9 @@ def test_redirects_are_not_followed(receiver):
 
     delivery.run_target(target_id=target.pk, time_budget=5)
 
-    attempt = DeliveryAttempt.objects.get()
-    assert not attempt.success and attempt.status_code == 302 and "redirects are not followed" in attempt.error
+    attempts = list(DeliveryAttempt.objects.all())
+    assert attempts and receiver.count() == 0
+    assert all(not a.success and a.status_code == 302 and "redirects are not followed" in a.error for a in attempts)
 
 
 def test_a_slow_receiver_times_out(receiver):
@@ -200,8 +201,10 @@ def test_a_slow_receiver_times_out(receiver):
 
     delivery.run_target(target_id=target.pk, time_budget=5)
 
-    attempt = DeliveryAttempt.objects.get()
-    assert not attempt.success and "Timeout" in attempt.error and attempt.duration_ms < 2500
+    # With the tests' short backoff a second attempt may fit in the budget; each must time out.
+    attempts = list(DeliveryAttempt.objects.order_by("started_at"))
+    assert attempts
+    assert all(not a.success and "Timeout" in a.error and a.duration_ms < 2500 for a in attempts)
 
 
 def test_paused_target_queues_but_does_not_send(receiver):
