@@ -15,7 +15,7 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from mdm.models import GOLDEN_MODELS, GoldenRecord, GoldenStatus, SourceRecord, SourceStatus, SourceSystem
-from mdm.selectors import CROSSWALK_STATUSES, crosswalk_keys  # noqa: F401  (crosswalk_keys: views use it here)
+from mdm.selectors import CROSSWALK_STATUSES
 
 HistoricalSourceRecord = SourceRecord.history.model
 

@@ -43,6 +43,7 @@ from mdm.api import serializers as s
 from mdm.api.errors import PROBLEM_CONTENT_TYPE, ProblemError
 from mdm.api.permissions import CanRead, IsSteward, ReadOnlyForAuditors
 from mdm.models import GOLDEN_MODELS, GoldenStatus, SourceStatus, SourceSystem
+from mdm.selectors import crosswalk_keys
 
 TRANSLATE_MAX_KEYS = 10_000
 DEFAULT_MAX_BODY_BYTES = 2 * 1024 * 1024
@@ -203,7 +204,7 @@ class GoldenRecordViewSet(HubViewMixin, ReadOnlyModelViewSet):
                 as_of = self.extra_context.get("as_of")
                 self.extra_context["keys"] = (
                     selectors.crosswalk_keys_as_of(entity=self.entity, golden_ids=ids, as_of=as_of) if as_of
-                    else selectors.crosswalk_keys(entity=self.entity, golden_ids=ids))
+                    else crosswalk_keys(entity=self.entity, golden_ids=ids))
         return super().get_serializer(*args, **kwargs)
 
     def retrieve(self, request: Request, golden_id: str) -> Response:
@@ -241,7 +242,7 @@ class GoldenRecordViewSet(HubViewMixin, ReadOnlyModelViewSet):
 
     def _action_response(self, golden: Any) -> Response:
         golden = self.get_queryset().get(pk=golden.pk)
-        self.extra_context["keys"] = selectors.crosswalk_keys(entity=self.entity, golden_ids=[golden.golden_id])
+        self.extra_context["keys"] = crosswalk_keys(entity=self.entity, golden_ids=[golden.golden_id])
         return Response(self.get_serializer(golden).data)
 
     @extend_schema(request=s.MergeSerializer, responses=WRITE_PROBLEMS, summary="Merge",

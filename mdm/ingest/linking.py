@@ -28,16 +28,6 @@ class Matcher(Protocol):
     def after_save(self, *, entity: str, records: Sequence[SourceRecord], decisions: Sequence[Decision]) -> None: ...
 
 
-class NewGoldenPerRecord:
-    """Every new record starts its own golden record."""
-
-    def decide(self, *, entity: str, records: Sequence[SourceRecord]) -> list[Decision]:
-        return [Decision("new") for _ in records]
-
-    def after_save(self, *, entity: str, records: Sequence[SourceRecord], decisions: Sequence[Decision]) -> None:
-        return None
-
-
 def default_matcher() -> Matcher:
     from mdm.services.matching import HubMatcher
 
@@ -68,7 +58,6 @@ def after_save(
     entity: str,
     items: Sequence[tuple[int, SourceRecord, bool]],
     decisions: Sequence[Decision],
-    saved: Sequence[SourceRecord],
     matcher: Matcher | None = None,
 ) -> None:
     (matcher or default_matcher()).after_save(entity=entity, records=[r for _, r, _ in items], decisions=decisions)

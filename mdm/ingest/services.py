@@ -147,8 +147,8 @@ def ingest_records(
     # A key sent twice in one batch is applied in order: each round holds a key at most once.
     rounds: list[list[int]] = []
     seen_in_round: list[set[str]] = []
-    for index, raw in enumerate(records):
-        raw = _without_nul(raw if isinstance(raw, dict) else {"_value": raw})
+    cleaned = [_without_nul(raw if isinstance(raw, dict) else {"_value": raw}) for raw in records]
+    for index, raw in enumerate(cleaned):
         key = _source_key_of(raw) or _invalid_key_placeholder(raw)
         for round_index, keys in enumerate(seen_in_round):
             if key not in keys:
@@ -161,7 +161,7 @@ def ingest_records(
     reason = reason or current_context().reason or f"ingest from {system.code}"
     with change_context(system=system, user=user, reason=reason):
         for indexes in rounds:
-            batch = [records[i] for i in indexes]
+            batch = [cleaned[i] for i in indexes]
             for i, result in zip(indexes, retry_on_conflict(_ingest_round)(system, entity, batch, matcher),
                                  strict=True):
                 results[i] = result
@@ -176,11 +176,10 @@ def ingest_records(
 
 @transaction.atomic
 def _ingest_round(
-    system: SourceSystem, entity: str, batch: Sequence[Any], matcher: Any
+    system: SourceSystem, entity: str, raws: Sequence[dict[str, Any]], matcher: Any
 ) -> list[RecordResult]:
     now = timezone.now()
     wait = timedelta(seconds=settings.ROSETTA["REFERENCE_WAIT_SECONDS"])
-    raws = [_without_nul(raw if isinstance(raw, dict) else {"_value": raw}) for raw in batch]
     keyed = [bool(_source_key_of(raw)) for raw in raws]
     # A record without a usable key is still kept: under a stable placeholder key made from its
     # content, so sending the same malformed record again finds it instead of duplicating it.
@@ -338,7 +337,8 @@ def _ingest_round(
                 results[index] = RecordResult(record.source_key, Outcome.CREATED, record.golden_id)
 
     history_kwargs = bulk_history_kwargs()
-    created = bulk_create_with_history(to_create, SourceRecord, batch_size=500, **history_kwargs) if to_create else []
+    if to_create:
+        bulk_create_with_history(to_create, SourceRecord, batch_size=500, **history_kwargs)
     if to_update:
         bulk_update_tracked(to_update, SourceRecord, ["raw", "normalized", "content_hash", "status", "golden_id",
                                                       "errors", "match_keys", "retry_until", "last_seen",
@@ -346,7 +346,7 @@ def _ingest_round(
     if touched:
         # last_seen is excluded from history: a re-send of the same content is not a change.
         SourceRecord.objects.filter(pk__in=touched).update(last_seen=now)
-    linking.after_save(entity=entity, items=valid, decisions=decisions, saved=created, matcher=matcher)
+    linking.after_save(entity=entity, items=valid, decisions=decisions, matcher=matcher)
 
     if new_groups:
         new_ids = [g[0][1].golden_id for g in new_groups.values()]

@@ -123,7 +123,6 @@ def create_golden_records(*, entity: str, groups: Sequence[Sequence[SourceRecord
     model = golden_model(entity)
     ids = allocate_golden_ids(model=model, count=len(groups))
     goldens: list[GoldenRecord] = []
-    survived_relations: list[dict[str, Any]] = []
     for golden_id, group in zip(ids, groups, strict=True):
         golden = model(golden_id=golden_id)
         for record in group:
@@ -132,7 +131,6 @@ def create_golden_records(*, entity: str, groups: Sequence[Sequence[SourceRecord
         _apply(golden, {k: v for k, v in result.values.items() if hasattr(golden, k)})
         golden.lineage = result.lineage
         goldens.append(golden)
-        survived_relations.append(result.values)
     bulk_create_with_history(goldens, model, batch_size=500, **bulk_history_kwargs())
     return goldens
 
@@ -406,16 +404,10 @@ def golden_unmerge(*, golden: GoldenRecord, source_record: SourceRecord, user: A
         source_record = SourceRecord.objects.select_for_update().get(pk=source_record.pk)
         if source_record.golden_id != golden.golden_id or source_record.entity != model.ENTITY:
             raise ValueError(f"{source_record} is not linked to {golden.golden_id}")
-        merge = (
-            GoldenMerge.objects.select_for_update()
-            .filter(entity=model.ENTITY, survivor_id=golden.golden_id, undone_at__isnull=True,
-                    moved_records__contains=[source_record.pk])
-            .first()
-            if connection_supports_json_contains()
-            else next((m for m in GoldenMerge.objects.select_for_update().filter(
-                entity=model.ENTITY, survivor_id=golden.golden_id, undone_at__isnull=True)
-                if source_record.pk in m.moved_records), None)
-        )
+        # A survivor has few merges; the one that moved this record is picked out here.
+        merge = next((m for m in GoldenMerge.objects.select_for_update().filter(
+            entity=model.ENTITY, survivor_id=golden.golden_id, undone_at__isnull=True)
+            if source_record.pk in m.moved_records), None)
         if merge is not None:
             target = model.objects.select_for_update().get(golden_id=merge.victim_id)
             target.status = GoldenStatus.ACTIVE
@@ -439,12 +431,6 @@ def golden_unmerge(*, golden: GoldenRecord, source_record: SourceRecord, user: A
                                  force_event=True, event_type="unmerged")
     target.refresh_from_db()
     return target
-
-
-def connection_supports_json_contains() -> bool:
-    from django.db import connection
-
-    return connection.vendor == "postgresql"
 
 
 def _restore_relationships(repointed: Sequence[Sequence[Any]], survivor: GoldenRecord) -> None:
