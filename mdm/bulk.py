@@ -1,18 +1,153 @@
-"""Set-based writes of tracked models that still write a history row per changed object.
+"""Set-based writes for the bulk paths, history included.
 
-Django's `bulk_update` builds one CASE expression per field and object, which costs more
-than the database work for batches of hundreds. On PostgreSQL `bulk_update_tracked` sends
-one `UPDATE ... FROM (VALUES ...)` per batch instead; elsewhere it falls back to Django's.
-Either way the history rows go through simple-history's `bulk_history_create`.
+On PostgreSQL new rows go in with COPY: ids are taken from the table's sequence first (one
+query), then the rows stream through `COPY ... FROM STDIN`. Django's `bulk_create` sends the
+rows as arrays that the driver quotes element by element in Python, which cost more than all
+the database work of a load. Updates go as one `UPDATE ... FROM (VALUES ...)` per batch
+instead of Django's CASE expressions. Every tracked write also writes its history rows, the
+same rows simple-history's own bulk helpers would write (change context included). Other
+databases (the SQLite default) fall back to Django's bulk methods.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any, TypeVar
 
+from django.contrib.auth import get_user_model
 from django.db import connection, models
+from django.utils import timezone
 
-from mdm.audit import bulk_history_kwargs
+from mdm.audit import current_context
+
+M = TypeVar("M", bound=models.Model)
+
+
+# Fields whose Python value psycopg writes as is: COPY's text format leaves parsing to the
+# column type, so only JSON (and unknown field types) need Django's conversion.
+_PLAIN_FIELDS = (
+    models.CharField, models.TextField, models.IntegerField, models.BigIntegerField, models.SmallIntegerField,
+    models.PositiveIntegerField, models.PositiveSmallIntegerField, models.BooleanField, models.FloatField,
+    models.DecimalField, models.DateTimeField, models.DateField, models.UUIDField, models.AutoField,
+    models.BigAutoField, models.ForeignKey,
+)
+
+
+def _json_value(encoder: Any) -> Any:
+    def convert(value: Any) -> Any:
+        return None if value is None else json.dumps(value, cls=encoder)
+    return convert
+
+
+def _converter(field: models.Field) -> Any:
+    """How one field's attribute value becomes what COPY writes (None: as it is)."""
+    if isinstance(field, models.JSONField):
+        return _json_value(field.encoder)
+    if isinstance(field, _PLAIN_FIELDS):
+        return None
+    return lambda value: field.get_db_prep_save(value, connection)
+
+
+def _allocate_pks(model: type[models.Model], count: int) -> list[int]:
+    meta = model._meta
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [meta.db_table, meta.pk.column, count],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _copy(model: type[models.Model], rows: Iterable[Iterable[Any]], fields: Sequence[models.Field] = ()) -> None:
+    """COPY rows (values of `fields`, by default all concrete fields, in order) into the model's table."""
+    fields = fields or model._meta.concrete_fields
+    converters = [_converter(f) for f in fields]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    table = connection.ops.quote_name(model._meta.db_table)
+    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        write = copy.write_row
+        for row in rows:
+            write([v if c is None else c(v) for v, c in zip(row, converters, strict=True)])
+
+
+def copy_insert(model: type[M], objs: Sequence[M]) -> Sequence[M]:
+    """INSERT `objs` (with COPY on PostgreSQL) and set their primary keys. Writes no history."""
+    if not objs:
+        return objs
+    if connection.vendor != "postgresql":
+        return model._default_manager.bulk_create(objs, batch_size=500)
+    meta = model._meta
+    missing = [obj for obj in objs if obj.pk is None]
+    if missing:
+        for obj, value in zip(missing, _allocate_pks(model, len(missing)), strict=True):
+            obj.pk = value
+    automatic = [f for f in meta.concrete_fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
+    for obj in objs:
+        for field in automatic:
+            field.pre_save(obj, True)
+    attnames = [f.attname for f in meta.concrete_fields]
+    _copy(model, ([getattr(obj, name) for name in attnames] for obj in objs))
+    for obj in objs:
+        obj._state.adding = False
+        obj._state.db = connection.alias
+    return objs
+
+
+def copy_values(model: type[models.Model], field_names: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """INSERT plain rows of some fields (the rest take their database defaults, ids included).
+
+    For index-like tables written in bulk, where building a model instance per row costs more
+    than the insert.
+    """
+    fields = [model._meta.get_field(name) for name in field_names]
+    if connection.vendor == "postgresql":
+        _copy(model, rows, fields)
+        return
+    model._default_manager.bulk_create(
+        [model(**{f.attname: v for f, v in zip(fields, row, strict=True)}) for row in rows], batch_size=500
+    )
+
+
+def write_history(model: type[models.Model], objs: Sequence[models.Model], *, history_type: str = "+") -> None:
+    """One historical row per object, stamped with the current change context.
+
+    The same rows simple-history's `bulk_history_create` writes, without building a model
+    instance per row.
+    """
+    if not objs:
+        return
+    history_model = model.history.model
+    ctx = current_context()
+    if connection.vendor != "postgresql":
+        model.history.bulk_history_create(
+            objs, update=history_type == "~", default_change_reason=ctx.reason or None,
+            default_user=get_user_model()(pk=ctx.user_id) if ctx.user_id is not None else None,
+            custom_historical_attrs={"request_id": ctx.request_id, "source_system": ctx.system_code},
+        )
+        return
+    now = timezone.now()
+    tracked = {f.attname for f in history_model.tracked_fields}
+    history_pks = iter(_allocate_pks(history_model, len(objs)))
+    common = {"history_user_id": ctx.user_id, "history_type": history_type,
+              "request_id": ctx.request_id, "source_system": ctx.system_code}
+    pk_name = history_model._meta.pk.attname
+    layout = [(f.attname, f.attname in tracked) for f in history_model._meta.concrete_fields]
+
+    def rows() -> Iterable[list[Any]]:
+        for obj in objs:
+            extra = {**common, pk_name: next(history_pks), "history_date": getattr(obj, "_history_date", now),
+                     "history_change_reason": getattr(obj, "_change_reason", None) or ctx.reason or None,
+                     "history_relation_id": obj.pk}
+            yield [getattr(obj, name) if is_tracked else extra[name] for name, is_tracked in layout]
+
+    _copy(history_model, rows())
+
+
+def create_tracked(objs: Sequence[M], model: type[M]) -> Sequence[M]:
+    """Insert new tracked objects and their "created" history rows."""
+    copy_insert(model, objs)
+    write_history(model, objs, history_type="+")
+    return objs
 
 
 def _pg_update(model: type[models.Model], objs: Sequence[models.Model], fields: Sequence[str]) -> None:
@@ -48,4 +183,4 @@ def bulk_update_tracked(
             _pg_update(model, objs[start:start + batch_size], fields)
     else:
         model._default_manager.bulk_update(objs, fields, batch_size=batch_size)
-    model.history.bulk_history_create(objs, batch_size=batch_size, update=True, **bulk_history_kwargs())
+    write_history(model, objs, history_type="~")

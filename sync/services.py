@@ -19,6 +19,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from mdm.audit import current_context
+from mdm.bulk import copy_insert
 
 from . import conf
 from .models import Delivery, DeliveryState, Event, EventType, SyncAction, SyncActionKind, Target
@@ -143,7 +144,7 @@ def record_events(*, changes: list[dict]) -> list[Event]:
     if len(events) == 1:
         events[0].save()
     else:
-        Event.objects.bulk_create(events)
+        copy_insert(Event, events)
     deliveries = []
     kicked: set[int] = set()
     for event in events:
@@ -161,7 +162,7 @@ def record_events(*, changes: list[dict]) -> list[Event]:
                 )
             )
     if deliveries:
-        Delivery.objects.bulk_create(deliveries, batch_size=5000)
+        copy_insert(Delivery, deliveries)
         _queue_kick(sorted(kicked))
     return events
 

@@ -19,11 +19,10 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history
 
 from mdm import metrics
-from mdm.audit import bulk_history_kwargs, change_context, current_context
-from mdm.bulk import bulk_update_tracked
+from mdm.audit import change_context, current_context
+from mdm.bulk import bulk_update_tracked, create_tracked
 from mdm.db import lock_keys, retry_on_conflict
 from mdm.ingest import linking
 from mdm.ingest.schema import ENTITY_FIELDS, SOURCE_KEY_MAX_LENGTH
@@ -336,9 +335,8 @@ def _ingest_round(
             for index, record in group:
                 results[index] = RecordResult(record.source_key, Outcome.CREATED, record.golden_id)
 
-    history_kwargs = bulk_history_kwargs()
     if to_create:
-        bulk_create_with_history(to_create, SourceRecord, batch_size=500, **history_kwargs)
+        create_tracked(to_create, SourceRecord)
     if to_update:
         bulk_update_tracked(to_update, SourceRecord, ["raw", "normalized", "content_hash", "status", "golden_id",
                                                       "errors", "match_keys", "retry_until", "last_seen",

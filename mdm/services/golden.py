@@ -12,11 +12,9 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, models, transaction
-from simple_history.utils import bulk_create_with_history
 
 from mdm import publish
-from mdm.audit import bulk_history_kwargs
-from mdm.bulk import bulk_update_tracked
+from mdm.bulk import bulk_update_tracked, create_tracked
 from mdm.models import (
     GOLDEN_MODELS,
     GoldenIdCounter,
@@ -131,7 +129,7 @@ def create_golden_records(*, entity: str, groups: Sequence[Sequence[SourceRecord
         _apply(golden, {k: v for k, v in result.values.items() if hasattr(golden, k)})
         golden.lineage = result.lineage
         goldens.append(golden)
-    bulk_create_with_history(goldens, model, batch_size=500, **bulk_history_kwargs())
+    create_tracked(goldens, model)
     return goldens
 
 

@@ -17,6 +17,7 @@ from django.db.models import F, Q, Window
 from django.db.models.functions import RowNumber
 
 from mdm import metrics
+from mdm.bulk import copy_values, create_tracked
 from mdm.db import lock_keys
 from mdm.ingest.linking import Decision
 from mdm.matching.blocking import blocking_keys
@@ -256,10 +257,8 @@ class HubMatcher:
         keyed = [r for r in records if r.pk and hasattr(r, "_blocking_keys")]
         if keyed:
             BlockingKey.objects.filter(source_record_id__in=[r.pk for r in keyed]).delete()
-            BlockingKey.objects.bulk_create(
-                [BlockingKey(entity=entity, key=key, source_record_id=r.pk) for r in keyed for key in r._blocking_keys],
-                batch_size=2000, ignore_conflicts=True,
-            )
+            copy_values(BlockingKey, ["entity", "key", "source_record"],
+                        {(entity, key, r.pk) for r in keyed for key in r._blocking_keys})
         group_golden = {d.group: r.golden_id for r, d in zip(records, decisions, strict=True)
                         if d.action == "new" and d.group}
         tasks = []
@@ -280,11 +279,7 @@ class HubMatcher:
                         contributions=decision.detail.get("contributions", []),
                     ))
         if tasks:
-            from simple_history.utils import bulk_create_with_history
-
-            from mdm.audit import bulk_history_kwargs
-
-            bulk_create_with_history(tasks, ReviewTask, batch_size=500, **bulk_history_kwargs())
+            create_tracked(tasks, ReviewTask)
 
 
 def _probability(weight: float | None) -> float:
