@@ -1,0 +1,78 @@
+"""Token authentication remembered per process, prompt revocation, last-use writes and rate limits."""
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from mdm.api.throttling import PerTokenThrottle
+from mdm.models import IntegrationToken
+from mdm.services.systems import revoke_token
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/suppliers/"
+
+
+@pytest.fixture
+def remember_long(settings):
+    """Long enough that only an explicit change, never the clock, makes the process forget a token."""
+    settings.API_TOKEN_CACHE_SECONDS = 600
+
+
+def token_queries(queries) -> list[str]:
+    return [q["sql"] for q in queries if "mdm_integrationtoken" in q["sql"]]
+
+
+def test_a_known_token_is_not_read_again_on_every_call(erp_client, remember_long):
+    assert erp_client.get(URL).status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        assert erp_client.get(URL).status_code == 200
+    assert token_queries(queries) == []
+
+
+def test_revoking_a_remembered_token_refuses_the_next_call(erp_client, erp, remember_long):
+    assert erp_client.get(URL).status_code == 200
+    revoke_token(token=erp.tokens.get())
+    response = erp_client.get(URL)
+    assert response.status_code == 401 and response.json()["code"] == "authentication_failed"
+
+
+def test_deactivating_the_system_refuses_its_remembered_token(erp_client, erp, remember_long):
+    assert erp_client.get(URL).status_code == 200
+    erp.active = False
+    erp.save()
+    response = erp_client.get(URL)
+    assert response.status_code == 401 and "inactive" in response.json()["detail"]
+
+
+def test_without_remembering_every_call_reads_the_token(erp_client, settings):
+    settings.API_TOKEN_CACHE_SECONDS = 0
+    assert erp_client.get(URL).status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        assert erp_client.get(URL).status_code == 200
+    assert len(token_queries(queries)) == 1
+
+
+def test_last_use_is_written_once_not_on_every_call(erp_client, erp, remember_long):
+    with CaptureQueriesContext(connection) as first:
+        assert erp_client.get(URL).status_code == 200
+    assert IntegrationToken.objects.get(system=erp).last_used_at is not None
+    with CaptureQueriesContext(connection) as later:
+        for _ in range(3):
+            assert erp_client.get(URL).status_code == 200
+    assert any(sql.startswith("UPDATE") for sql in token_queries(first))
+    assert not any(sql.startswith("UPDATE") for sql in token_queries(later))
+
+
+def test_rate_limit_answers_429_with_retry_after(erp_client, wms_client, monkeypatch):
+    monkeypatch.setattr(PerTokenThrottle, "THROTTLE_RATES", {"token": "3/min"})
+    cache.clear()
+    assert [erp_client.get(URL).status_code for _ in range(3)] == [200, 200, 200]
+    limited = erp_client.get(URL)
+    assert limited.status_code == 429 and limited["Content-Type"] == "application/problem+json"
+    assert 1 <= int(limited["Retry-After"]) <= 60
+    # The limit is per token: another system's token still gets through.
+    assert wms_client.get(URL).status_code == 200
+    cache.clear()
