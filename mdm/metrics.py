@@ -8,6 +8,7 @@ counters of all workers are summed.
 """
 from __future__ import annotations
 
+import functools
 import hmac
 import logging
 import os
@@ -122,17 +123,27 @@ def metrics_view(request: HttpRequest) -> HttpResponse:
 _REGEX_GROUP = re.compile(r"\(\?P<(\w+)>[^)]*\)")
 
 
+@functools.lru_cache(maxsize=1024)
 def route_label(route: str) -> str:
-    """`api/v1/^suppliers/(?P<golden_id>[^/]+)/$` -> `/api/v1/suppliers/{golden_id}/`."""
+    """`api/v1/^suppliers/(?P<golden_id>[^/]+)/$` -> `/api/v1/suppliers/{golden_id}/`.
+
+    Routes are a small fixed set, so each is translated once.
+    """
     return "/" + _REGEX_GROUP.sub(r"{\1}", route).replace("^", "").replace("$", "")
 
 
 class MetricsMiddleware:
     """Count and time every request by route pattern (not raw path: ids would explode the labels)
-    and write one structured access log line carrying the request id."""
+    and write one structured access log line carrying the request id.
+
+    The labelled children are looked up once per (method, route, status) and kept, and the log
+    line is only built when INFO is enabled for `mdm.access`.
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
+        self._counters: dict[tuple[str, str, int], Any] = {}
+        self._histograms: dict[tuple[str, str], Any] = {}
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         started = time.perf_counter()
@@ -140,9 +151,20 @@ class MetricsMiddleware:
         elapsed = time.perf_counter() - started
         match = getattr(request, "resolver_match", None)
         route = route_label(match.route) if match is not None and match.route else "unmatched"
-        HTTP_REQUESTS.labels(method=request.method, route=route, status=str(response.status_code)).inc()
-        HTTP_LATENCY.labels(method=request.method, route=route).observe(elapsed)
-        access_log.info("%s %s %s %.1fms", request.method, route, response.status_code, elapsed * 1000,
-                        extra={"method": request.method, "route": route, "status": response.status_code,
-                               "duration_ms": round(elapsed * 1000, 1)})
+        method = request.method or ""
+        status = response.status_code
+        counter = self._counters.get((method, route, status))
+        if counter is None:
+            counter = self._counters[(method, route, status)] = HTTP_REQUESTS.labels(
+                method=method, route=route, status=str(status))
+        histogram = self._histograms.get((method, route))
+        if histogram is None:
+            histogram = self._histograms[(method, route)] = HTTP_LATENCY.labels(method=method, route=route)
+        counter.inc()
+        histogram.observe(elapsed)
+        if access_log.isEnabledFor(logging.INFO):
+            duration_ms = round(elapsed * 1000, 1)
+            access_log.info("%s %s %s %.1fms", method, route, status, duration_ms,
+                            extra={"method": method, "route": route, "status": status,
+                                   "duration_ms": duration_ms})
         return response
