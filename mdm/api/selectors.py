@@ -1,18 +1,26 @@
 """Reads behind the REST API: crosswalk lookups, key translation and as-of reads from history.
 
-Each function runs a fixed number of queries whatever the input size (a translate of 10,000
-keys is two set-based queries), so the API stays fast as the hub grows.
+Each function runs a fixed number of queries whatever the input size (a current crosswalk
+lookup is one query, a translate of 10,000 keys two set-based ones), so the API stays fast as
+the hub grows. The hot paths read plain rows, never model instances.
 """
 from __future__ import annotations
 
+import time
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
+import psycopg
 from django.db import connection
 from django.db.models import QuerySet
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+from django.utils.dateparse import parse_datetime
 
 from mdm.models import GOLDEN_MODELS, GoldenRecord, GoldenStatus, SourceRecord, SourceStatus, SourceSystem
 from mdm.selectors import CROSSWALK_STATUSES
@@ -105,36 +113,61 @@ def _not_found(entity: str, system: str, source_key: str, as_of: datetime | None
     return LookupMiss("not_linked", f"{system} {entity} {source_key!r} is not linked to a golden record{when}.")
 
 
+@cache
+def _lookup_sql(entity: str) -> str:
+    """One query for a current lookup: the key's own record, its golden record and every linked key."""
+    source, system = SourceRecord._meta.db_table, SourceSystem._meta.db_table
+    golden = GOLDEN_MODELS[entity]._meta.db_table
+    statuses = ", ".join(["%s"] * len(CROSSWALK_STATUSES))
+    return f"""
+        SELECT ms.code, m.source_key, m.status, m.first_seen, m.last_seen,
+               o.status, g.golden_id, g.status, g.version
+        FROM {source} o
+        JOIN {system} os ON os.id = o.system_id
+        JOIN {golden} g ON g.golden_id = o.golden_id
+        JOIN {source} m ON m.entity = o.entity AND m.golden_id = o.golden_id AND m.status IN ({statuses})
+        JOIN {system} ms ON ms.id = m.system_id
+        WHERE os.code = %s AND o.entity = %s AND o.source_key = %s AND o.status IN ({statuses})
+              AND o.golden_id <> ''
+        ORDER BY ms.priority, ms.code, m.source_key
+    """
+
+
+def _aware(value: Any) -> Any:
+    """A timestamp from a raw cursor: PostgreSQL gives aware datetimes, SQLite gives text."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if isinstance(value, datetime) and value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value
+
+
 def crosswalk_lookup(*, entity: str, system: str, source_key: str, as_of: datetime | None = None) -> CrosswalkEntry:
-    """The golden record of one system's key and every system's keys for it (2 queries now)."""
+    """The golden record of one system's key and every system's keys for it.
+
+    A current lookup is one query returning plain rows (no model instances); a miss runs a
+    second one to tell an unknown key from an unlinked one.
+    """
     if as_of is not None:
         return _crosswalk_lookup_as_of(entity=entity, system=system, source_key=source_key, as_of=as_of)
-    linked_to = SourceRecord.objects.filter(
-        entity=entity, system__code=system, source_key=source_key, status__in=CROSSWALK_STATUSES
-    ).exclude(golden_id="").values("golden_id")[:1]
-    rows = list(
-        SourceRecord.objects.filter(entity=entity, golden_id=linked_to, status__in=CROSSWALK_STATUSES)
-        .order_by("system__priority", "system__code", "source_key")
-        .values("system__code", "source_key", "status", "golden_id", "first_seen", "last_seen")
-    )
-    own = next((r for r in rows if r["system__code"] == system and r["source_key"] == source_key), None)
-    if own is None:
+    statuses = [str(status) for status in CROSSWALK_STATUSES]
+    with connection.cursor() as cursor:
+        cursor.execute(_lookup_sql(entity), [*statuses, system, entity, source_key, *statuses])
+        rows = cursor.fetchall()
+    if not rows:
         raise _not_found(entity, system, source_key, None)
-    golden = (GOLDEN_MODELS[entity].objects.filter(golden_id=own["golden_id"])
-              .values("golden_id", "status", "version", "merged_into_id").first())
-    if golden is None:
-        raise LookupMiss("not_linked", f"{system} {entity} {source_key!r} is not linked to a golden record.")
-    if golden["status"] == GoldenStatus.MERGED:
+    _code, _key, _status, _first, _last, own_status, golden_id, golden_status, version = rows[0]
+    if golden_status == GoldenStatus.MERGED:
         # Merges repoint source records, so this only shows while a merge is being committed.
         from mdm.selectors import resolve_golden
 
-        survivor = resolve_golden(entity=entity, golden_id=golden["golden_id"])
-        golden = {"golden_id": survivor.golden_id, "status": survivor.status, "version": survivor.version}
-    keys = [{"system": r["system__code"], "source_key": r["source_key"], "status": r["status"],
-             "first_seen": r["first_seen"], "last_received_at": r["last_seen"]} for r in rows]
-    return CrosswalkEntry(entity=entity, system=system, source_key=source_key, source_status=own["status"],
-                          golden_id=golden["golden_id"], golden_status=golden["status"],
-                          version=golden["version"], keys=keys)
+        survivor = resolve_golden(entity=entity, golden_id=golden_id)
+        if survivor is not None:
+            golden_id, golden_status, version = survivor.golden_id, survivor.status, survivor.version
+    keys = [{"system": code, "source_key": key, "status": status, "first_seen": _aware(first),
+             "last_received_at": _aware(last)} for code, key, status, first, last, *_rest in rows]
+    return CrosswalkEntry(entity=entity, system=system, source_key=source_key, source_status=own_status,
+                          golden_id=golden_id, golden_status=golden_status, version=version, keys=keys)
 
 
 def _crosswalk_lookup_as_of(*, entity: str, system: str, source_key: str, as_of: datetime) -> CrosswalkEntry:
@@ -155,9 +188,43 @@ def _crosswalk_lookup_as_of(*, entity: str, system: str, source_key: str, as_of:
                           keys=keys)
 
 
+# (expires_at, entities some target subscribes to), per process, like sync's own subscription cache.
+_target_entities: tuple[float, frozenset[str]] | None = None
+
+
+def entities_with_targets() -> frozenset[str]:
+    """The entities at least one sync target subscribes to (paused ones included), cached briefly."""
+    global _target_entities
+    if _target_entities is None or _target_entities[0] < time.monotonic():
+        from sync import conf
+        from sync.models import Target
+
+        entities = frozenset(e for listed in Target.objects.values_list("entities", flat=True) for e in listed or ())
+        _target_entities = (time.monotonic() + conf.target_cache_seconds(), entities)
+    return _target_entities[1]
+
+
+def _forget_target_entities(**kwargs: Any) -> None:
+    global _target_entities
+    _target_entities = None
+
+
+def _connect_target_signals() -> None:
+    from sync.models import Target
+
+    receiver(post_save, sender=Target, dispatch_uid="mdm.api.target_entities.save")(_forget_target_entities)
+    receiver(post_delete, sender=Target, dispatch_uid="mdm.api.target_entities.delete")(_forget_target_entities)
+
+
+_connect_target_signals()
+
+
 def acknowledgements(*, entity: str, golden_id: str, version: int, as_of: datetime | None = None) -> list[dict]:
     """Which targets have acknowledged this version (or a newer one), as of a time if given."""
     from sync.selectors import propagation_status
+
+    if entity not in entities_with_targets():
+        return []
 
     status = propagation_status(entity=entity, golden_id=golden_id, version=version)
     result = []
@@ -180,64 +247,80 @@ def translate_keys(*, entity: str, from_system: SourceSystem, to_system: SourceS
                    keys: Sequence[str]) -> Translation:
     """Map keys of one system to another system's keys through the golden records (two queries)."""
     wanted = list(dict.fromkeys(keys))
-    if connection.vendor == "postgresql":
-        golden_of, target_keys = _translate_rows_postgresql(entity, from_system, to_system, wanted)
-    else:
-        golden_of, target_keys = _translate_rows_portable(entity, from_system, to_system, wanted)
-    mapping: dict[str, dict[str, Any]] = {}
-    unknown: list[str] = []
-    no_target: list[str] = []
-    for key in wanted:
-        golden_id = golden_of.get(key)
-        if golden_id is None:
-            unknown.append(key)
-            continue
-        found = target_keys.get(golden_id, [])
-        mapping[key] = {"golden_id": golden_id, "keys": found}
-        if not found:
-            no_target.append(key)
+    found: dict[str, dict[str, Any]] = {}
+    for key, golden_id, target_key in _translate_rows(entity, from_system, to_system, wanted):
+        entry = found.get(key)
+        if entry is None:
+            entry = found[key] = {"golden_id": golden_id, "keys": []}
+        if target_key is not None:
+            entry["keys"].append(target_key)
+    # The answer lists keys in the order they were asked.
+    mapping = {key: found[key] for key in wanted if key in found}
+    unknown = [key for key in wanted if key not in found] if len(found) < len(wanted) else []
+    no_target = [key for key, entry in mapping.items() if not entry["keys"]]
     return Translation(mapping=mapping, unknown=unknown, no_target_key=no_target)
 
 
-# One array parameter instead of 10,000 bound literals: parsing and planning the query is
-# what costs, not running it.
+# Two single-table queries rather than one join: each has one good plan whatever the planner
+# knows about the table (a join planned on missing statistics can turn quadratic). The key
+# arrays are bound server-side in binary, instead of quoting 10,000 keys into the statement,
+# and never prepared, so every run is planned for its own array.
 FROM_KEYS_SQL = """
     SELECT source_key, golden_id FROM mdm_sourcerecord
-    WHERE system_id = %s AND entity = %s AND source_key = ANY(%s) AND status = ANY(%s) AND golden_id <> ''
+    WHERE system_id = %s AND entity = %s AND source_key = ANY(%b) AND status = ANY(%s) AND golden_id <> ''
 """
 TARGET_KEYS_SQL = """
     SELECT golden_id, source_key FROM mdm_sourcerecord
-    WHERE entity = %s AND golden_id = ANY(%s) AND system_id = %s AND status = ANY(%s)
+    WHERE entity = %s AND golden_id = ANY(%b) AND system_id = %s AND status = ANY(%s)
     ORDER BY source_key
 """
 
+class _UnpreparedCursor(psycopg.Cursor):
+    """Server-side binding, never prepared (psycopg prepares a statement run five times)."""
 
-def _translate_rows_postgresql(entity, from_system, to_system, wanted):  # type: ignore[no-untyped-def]
+    def execute(self, query, params=None, *, prepare=None, binary=None):  # type: ignore[no-untyped-def]
+        return super().execute(query, params, prepare=False, binary=binary)
+
+
+@contextmanager
+def _server_bound_cursor() -> Iterator[Any]:
+    """A cursor that binds parameters server-side, wrapped like connection.cursor() (query log included)."""
+    connection.ensure_connection()
+    connection.validate_thread_sharing()
+    raw = _UnpreparedCursor(connection.connection)
+    cursor = connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
+    with cursor:
+        yield cursor
+
+
+def _translate_rows(entity: str, from_system: SourceSystem, to_system: SourceSystem,
+                    wanted: list[str]) -> list[tuple[str, str, str | None]]:
+    """(from key, golden id, target key or None) for every wanted key the from-system has linked."""
     statuses = [str(status) for status in CROSSWALK_STATUSES]
+    if connection.vendor == "postgresql":
+        with _server_bound_cursor() as cursor:
+            cursor.execute(FROM_KEYS_SQL, [from_system.pk, entity, wanted, statuses])
+            from_rows = cursor.fetchall()
+            cursor.execute(TARGET_KEYS_SQL, [entity, list({golden_id for _key, golden_id in from_rows}),
+                                             to_system.pk, statuses])
+            target_rows = cursor.fetchall()
+    else:
+        from_rows = list(
+            SourceRecord.objects.filter(entity=entity, system=from_system, source_key__in=wanted,
+                                        status__in=CROSSWALK_STATUSES)
+            .exclude(golden_id="").values_list("source_key", "golden_id")
+        )
+        target_rows = list(
+            SourceRecord.objects.filter(entity=entity, system=to_system,
+                                        golden_id__in={golden_id for _key, golden_id in from_rows},
+                                        status__in=CROSSWALK_STATUSES)
+            .order_by("source_key").values_list("golden_id", "source_key")
+        )
     target_keys: dict[str, list[str]] = defaultdict(list)
-    with connection.cursor() as cursor:
-        cursor.execute(FROM_KEYS_SQL, [from_system.pk, entity, wanted, statuses])
-        golden_of = dict(cursor.fetchall())
-        cursor.execute(TARGET_KEYS_SQL, [entity, list(set(golden_of.values())), to_system.pk, statuses])
-        for golden_id, key in cursor.fetchall():
-            target_keys[golden_id].append(key)
-    return golden_of, target_keys
-
-
-def _translate_rows_portable(entity, from_system, to_system, wanted):  # type: ignore[no-untyped-def]
-    golden_of = dict(
-        SourceRecord.objects.filter(entity=entity, system=from_system, source_key__in=wanted,
-                                    status__in=CROSSWALK_STATUSES)
-        .exclude(golden_id="").values_list("source_key", "golden_id")
-    )
-    target_keys: dict[str, list[str]] = defaultdict(list)
-    for golden_id, key in (
-        SourceRecord.objects.filter(entity=entity, system=to_system, golden_id__in=set(golden_of.values()),
-                                    status__in=CROSSWALK_STATUSES)
-        .order_by("source_key").values_list("golden_id", "source_key")
-    ):
+    for golden_id, key in target_rows:
         target_keys[golden_id].append(key)
-    return golden_of, target_keys
+    return [(key, golden_id, target) for key, golden_id in from_rows
+            for target in (target_keys.get(golden_id) or [None])]
 
 
 # --- source records -------------------------------------------------------------------------

@@ -11,12 +11,10 @@ chosen because many ERP HTTP clients do not follow redirects on authenticated ca
 from __future__ import annotations
 
 import hashlib
-import json
 from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
-from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django_filters.rest_framework import DjangoFilterBackend
@@ -113,9 +111,8 @@ class SourceRecordPagination(HubPagination):
     ordering = "id"
 
 
-def _etag(data: Any) -> str:
-    body = json.dumps(data, sort_keys=True, cls=DjangoJSONEncoder, separators=(",", ":"))
-    return '"' + hashlib.blake2b(body.encode(), digest_size=16).hexdigest() + '"'
+def _etag(body: bytes) -> str:
+    return '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
 
 
 def _etag_matches(header: str, etag: str) -> bool:
@@ -144,13 +141,16 @@ class HubViewMixin:
                                detail=f"The request body is {length} bytes; the limit is {limit}.")
 
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+        response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
         if (request.method in ("GET", "HEAD") and response.status_code == 200
                 and isinstance(response, Response) and response.data is not None):
-            etag = _etag(response.data)
+            # The ETag is the hash of the body as sent: rendering once serves both.
+            etag = _etag(response.render().content)
             if _etag_matches(request.headers.get("If-None-Match", ""), etag):
-                response = Response(status=http.HTTP_304_NOT_MODIFIED)
+                response = super().finalize_response(  # type: ignore[misc]
+                    request, Response(status=http.HTTP_304_NOT_MODIFIED), *args, **kwargs)
             response["ETag"] = etag
-        return super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
+        return response
 
     def requested_fields(self, serializer_class: type) -> list[str] | None:
         raw = self.request.query_params.get("fields")

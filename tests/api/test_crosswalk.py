@@ -1,7 +1,6 @@
 """Crosswalk lookup (with freshness and as-of) and translate of up to 10,000 keys."""
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -54,6 +53,25 @@ def test_lookup_is_a_few_queries(wms_client, suppliers):
     with CaptureQueriesContext(connection) as queries:
         assert wms_client.get("/api/v1/crosswalk/supplier/ERP/V-1/").status_code == 200
     assert len(queries) <= 6
+
+
+def test_a_warm_lookup_reads_the_crosswalk_in_one_query(wms_client, suppliers, settings):
+    settings.API_TOKEN_CACHE_SECONDS = 600
+    assert wms_client.get("/api/v1/crosswalk/supplier/ERP/V-1/").status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        body = wms_client.get("/api/v1/crosswalk/supplier/ERP/V-2/").json()
+    assert body["golden_id"] == suppliers[1] and [k["source_key"] for k in body["keys"]] == ["V-2", "W-2"]
+    assert len([q for q in queries if "mdm_sourcerecord" in q["sql"]]) == 1
+    assert not [q for q in queries if "mdm_integrationtoken" in q["sql"]]
+
+
+def test_lookup_answers_the_survivor_while_a_merge_is_committed(wms_client, suppliers):
+    """Source records still pointing at a merged golden record answer with its survivor."""
+    survivor, victim = (Supplier.objects.get(golden_id=g) for g in suppliers[:2])
+    Supplier.objects.filter(pk=victim.pk).update(status="merged", merged_into=survivor)
+    body = wms_client.get("/api/v1/crosswalk/supplier/ERP/V-2/").json()
+    assert body["golden_id"] == survivor.golden_id and body["version"] == survivor.version
+    assert [k["source_key"] for k in body["keys"]] == ["V-2", "W-2"]
 
 
 def test_unknown_and_unlinked_keys(wms_client, erp, suppliers):
@@ -117,16 +135,14 @@ def test_translate_ten_thousand_keys_in_two_queries(erp, wms, wms_client, audito
                              golden_id=f"SUP-{i:06d}") for i in range(0, 10_000, 2)]
     SourceRecord.objects.bulk_create(erp_rows + wms_rows, batch_size=5000)
     keys = [f"E{i}" for i in range(10_000)]
-    started = time.perf_counter()
     with CaptureQueriesContext(connection) as queries:
         response = send(wms_client, "/api/v1/crosswalk/supplier/translate/", {"from": "ERP", "to": "WMS",
                                                                               "keys": keys})
-    elapsed = time.perf_counter() - started
     assert response.status_code == 200
     body = response.json()
     assert len(body["mapping"]) == 10_000 and body["unknown"] == []
     assert body["mapping"]["E42"]["keys"] == ["W42"] and len(body["no_target_key"]) == 5_000
     assert len([q for q in queries if "mdm_sourcerecord" in q["sql"]]) == 2
-    assert elapsed < 5  # a generous bound for a shared test machine; the benchmark measures it properly
+    assert list(body["mapping"])[:3] == ["E0", "E1", "E2"]  # in the order asked
     assert send(auditor_client, "/api/v1/crosswalk/supplier/translate/",
                 {"from": "ERP", "to": "WMS", "keys": ["E1"]}).status_code == 200
