@@ -20,7 +20,7 @@ from mdm.matching.keys import phonetic
 FAMILY_BIAS: dict[str, tuple[str, ...]] = {
     "t": ("tax_id", "country"), "d": ("duns",), "p": ("phone",), "e": ("domain",), "w": ("domain",),
     "n": ("name",), "nl": ("name",), "nm": ("name",), "pc": ("postal_code", "country", "name"),
-    "a": ("address", "city", "postal_code", "country"), "g": ("gtin",), "m": ("mpn",), "b": ("brand", "name"),
+    "a": ("address", "city", "postal_code", "country"), "g": ("gtin",), "m": ("mpn",), "b": ("maker", "name"),
     "c": ("code",), "geo": ("coordinates",),
 }
 

@@ -145,7 +145,11 @@ class GeoComparison:
 @dataclass(frozen=True)
 class CodeWithContextComparison:
     """A part number is only as good as its issuer: the same MPN from the same manufacturer
-    is stronger evidence than the same MPN alone, which is stronger than a near-identical one."""
+    is stronger evidence than the same MPN alone, which is stronger than a near-identical one.
+
+    The same MPN where one record names no manufacturer is a level of its own: a missing
+    manufacturer is no evidence either way, while another manufacturer suggests two issuers
+    that happen to use the same code."""
 
     name: str
     code: str = "mpn_key"
@@ -161,17 +165,21 @@ class CodeWithContextComparison:
 
     @property
     def levels(self) -> tuple[str, ...]:
-        return (f"same {self.code} and {self.context}", f"same {self.code}", f"{self.code} similar", "different")
+        return (f"same {self.code} and {self.context}", f"same {self.code}, {self.context} unknown",
+                f"same {self.code}, other {self.context}", f"{self.code} similar", "different")
 
     def compute(self, a: Columns, b: Columns, *, workers: int = 1) -> tuple[np.ndarray, np.ndarray]:
         av, bv = a[self.code], b[self.code]
         sims = _pairwise("levenshtein", av, bv, workers)
         exact = av == bv
-        ctx_agree = _pairwise("token_set", a[self.context], b[self.context], workers) >= self.context_floor
-        levels = np.full(len(av), 3, dtype=np.int8)
-        levels[sims >= self.near] = 2
-        levels[exact] = 1
-        levels[exact & ctx_agree] = 0
+        ac, bc = a[self.context], b[self.context]
+        context_missing = _missing(ac, bc)
+        ctx_agree = _pairwise("token_set", ac, bc, workers) >= self.context_floor
+        levels = np.full(len(av), 4, dtype=np.int8)
+        levels[sims >= self.near] = 3
+        levels[exact] = 2
+        levels[exact & context_missing] = 1
+        levels[exact & ~context_missing & ctx_agree] = 0
         missing = _missing(av, bv)
         levels[missing] = MISSING
         sims[missing] = np.nan
@@ -216,7 +224,73 @@ class DomainComparison:
         return min(common) if common else ""
 
 
-AnyComparison = Comparison | GeoComparison | CodeWithContextComparison | DomainComparison
+def _maker_cross(brand: str, manufacturer: str) -> bool:
+    """A brand that is (part of) the manufacturer's name: "bosch" / "robert bosch",
+    "oak" / "oak valley products", "moreaupro" / "moreau brands"."""
+    if not brand or not manufacturer:
+        return False
+    words = manufacturer.split()
+    compact = brand.replace(" ", "")
+    if compact == words[0]:
+        return True
+    brand_words = set(brand.split())
+    return any(len(w) >= 4 and (w in brand_words or compact.startswith(w)) for w in words)
+
+
+@dataclass(frozen=True)
+class MakerComparison:
+    """Who makes the product: brand and manufacturer together, since a brand is often the
+    manufacturer's name (or part of it) and two comparisons would count that twice.
+
+    Brands are compared with brands and manufacturers with manufacturers; a brand found in the
+    other record's manufacturer name counts as agreement too, while a brand that is not in it
+    proves nothing (a brand can belong to a group with another name). A field missing on
+    either side is neutral: only a comparison that could be made and failed is evidence
+    against."""
+
+    name: str
+    brand: str = "brand_key"
+    manufacturer: str = "manufacturer_key"
+    brand_floor: float = 0.85
+    manufacturer_floor: float = 0.8
+    tf: bool = True  # frequency of the shared brand
+    token_tf: str = ""
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return (self.brand, self.manufacturer)
+
+    @property
+    def levels(self) -> tuple[str, ...]:
+        return ("same brand and manufacturer", "same brand or manufacturer", "brand or manufacturer differs",
+                "different")
+
+    def compute(self, a: Columns, b: Columns, *, workers: int = 1) -> tuple[np.ndarray, np.ndarray]:
+        ab, am, bb, bm = a[self.brand], a[self.manufacturer], b[self.brand], b[self.manufacturer]
+        both_brand = (ab != "") & (bb != "")
+        both_maker = (am != "") & (bm != "")
+        brand_sim = np.where(both_brand, _pairwise("token_set", ab, bb, workers), np.nan)
+        maker_sim = np.where(both_maker, _pairwise("token_set", am, bm, workers), np.nan)
+        brand_agree = both_brand & (brand_sim >= self.brand_floor)
+        maker_agree = both_maker & (maker_sim >= self.manufacturer_floor)
+        cross = np.zeros(len(ab), dtype=bool)
+        crossable = ((ab != "") & (bm != "")) | ((am != "") & (bb != ""))
+        for row in np.flatnonzero(~brand_agree & ~maker_agree & crossable):
+            cross[row] = _maker_cross(ab[row], bm[row]) or _maker_cross(bb[row], am[row])
+        agree = brand_agree | maker_agree | cross
+        differ = (both_brand & ~brand_agree) | (both_maker & ~maker_agree)
+        levels = np.full(len(ab), MISSING, dtype=np.int8)
+        levels[differ] = 3
+        levels[agree & differ] = 2
+        levels[agree & ~differ] = 1
+        levels[brand_agree & maker_agree] = 0
+        sims = np.fmax(brand_sim, maker_sim)  # NaN only where neither pair could be compared
+        sims[cross] = 1.0
+        sims[levels == MISSING] = np.nan
+        return levels, sims
+
+
+AnyComparison = Comparison | GeoComparison | CodeWithContextComparison | DomainComparison | MakerComparison
 
 
 def level_label(comparison: AnyComparison, level: int) -> str:

@@ -25,6 +25,7 @@ from mdm.matching.comparisons import (
     Comparison,
     DomainComparison,
     GeoComparison,
+    MakerComparison,
 )
 
 
@@ -95,11 +96,15 @@ _SUPPLIER_M, _SUPPLIER_U = _entry({
     "tax_id": ID,
     "duns": ID,
 })
+# Product descriptions are shared by many articles ("HEX BOLT M8X30 ZP" from every brand) and
+# spelled differently by each system, so a name is weaker evidence than a company name; a GTIN
+# or part number names one article and rarely differs between two records of it.
+PRODUCT_NAME_M, PRODUCT_NAME_U = (0.3, 0.3, 0.2, 0.02, 0.18), (0.005, 0.005, 0.02, 0.01, 0.96)
 _PRODUCT_M, _PRODUCT_U = _entry({
-    "gtin": ((0.95, 0.05), (0.0001, 0.9999)),
-    "mpn": ((0.6, 0.2, 0.1, 0.1), (0.0001, 0.0005, 0.001, 0.9984)),
-    "name": (NAME_M, NAME_U),
-    "brand": ((0.8, 0.1, 0.1), (0.02, 0.01, 0.97)),
+    "gtin": ((0.99, 0.01), (0.0001, 0.9999)),
+    "mpn": ((0.6, 0.2, 0.05, 0.14, 0.01), (0.0001, 0.0001, 0.0004, 0.001, 0.9984)),
+    "name": (PRODUCT_NAME_M, PRODUCT_NAME_U),
+    "maker": ((0.55, 0.35, 0.04, 0.06), (0.01, 0.02, 0.02, 0.95)),
 })
 _LOCATION_M, _LOCATION_U = _entry({
     "name": (NAME_M, NAME_U),
@@ -141,12 +146,15 @@ CONFIGS: dict[str, EntityConfig] = {
             Comparison("gtin", "gtin14"),
             CodeWithContextComparison("mpn"),
             _NAME,
-            Comparison("brand", "brand_key", scorer="token_set", thresholds=(0.85,), tf=True),
+            MakerComparison("maker"),
         ),
         default_m=_PRODUCT_M,
         default_u=_PRODUCT_U,
         rules=(Rule("same_gtin", "gtin14"),),
         identifiers=("gtin",),
+        # Blocks on product words ("hi vis vest", a brand) hold far more different products than
+        # duplicates: many articles share a generic description.
+        default_prior=0.02,
     ),
     "location": EntityConfig(
         entity="location",

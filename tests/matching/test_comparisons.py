@@ -9,10 +9,12 @@ from mdm.matching.comparisons import (
     CodeWithContextComparison,
     Comparison,
     GeoComparison,
+    MakerComparison,
     columns,
     level_label,
 )
 from mdm.matching.config import entity_config
+from mdm.matching.model import default_model
 
 
 def levels_of(comparison, pairs):
@@ -81,12 +83,53 @@ def test_part_number_counts_more_with_the_same_manufacturer():
     mpn = CodeWithContextComparison("mpn")
     labels, _ = levels_of(mpn, [
         ({"mpn_key": "AB1234", "manufacturer_key": "bosch"}, {"mpn_key": "AB1234", "manufacturer_key": "bosch"}),
+        ({"mpn_key": "AB1234", "manufacturer_key": "bosch"}, {"mpn_key": "AB1234", "manufacturer_key": ""}),
         ({"mpn_key": "AB1234", "manufacturer_key": "bosch"}, {"mpn_key": "AB1234", "manufacturer_key": "makita"}),
         ({"mpn_key": "AB1234X", "manufacturer_key": "bosch"}, {"mpn_key": "AB1234", "manufacturer_key": ""}),
         ({"mpn_key": "AB1234", "manufacturer_key": "bosch"}, {"mpn_key": "ZZ9", "manufacturer_key": "bosch"}),
         ({"mpn_key": "", "manufacturer_key": "bosch"}, {"mpn_key": "ZZ9", "manufacturer_key": "bosch"}),
     ])
-    assert labels == ["same mpn_key and manufacturer_key", "same mpn_key", "mpn_key similar", "different", "missing"]
+    assert labels == ["same mpn_key and manufacturer_key", "same mpn_key, manufacturer_key unknown",
+                      "same mpn_key, other manufacturer_key", "mpn_key similar", "different", "missing"]
+
+
+def test_a_missing_manufacturer_is_not_evidence_against_the_same_part_number():
+    model = default_model("product")
+    same = {"mpn_key": "AB1234", "manufacturer_key": "bosch", "name_key": "drill 18v"}
+    unknown = model.score(same, {**same, "manufacturer_key": ""}).weight
+    other = model.score(same, {**same, "manufacturer_key": "makita"}).weight
+    assert model.score(same, same).weight > unknown > other
+
+
+def test_maker_compares_brand_with_brand_and_manufacturer_with_manufacturer():
+    maker = MakerComparison("maker")
+    labels, sims = levels_of(maker, [
+        ({"brand_key": "bosch", "manufacturer_key": "robert bosch"},
+         {"brand_key": "bosch", "manufacturer_key": "robert bosch"}),
+        ({"brand_key": "bosch", "manufacturer_key": ""}, {"brand_key": "bosch", "manufacturer_key": ""}),
+        ({"brand_key": "bosch", "manufacturer_key": "robert bosch"},
+         {"brand_key": "dremel", "manufacturer_key": "robert bosch"}),
+        ({"brand_key": "bosch", "manufacturer_key": "robert bosch"},
+         {"brand_key": "makita", "manufacturer_key": "makita"}),
+        ({"brand_key": "bosch", "manufacturer_key": ""}, {"brand_key": "", "manufacturer_key": "makita"}),
+        ({"brand_key": "", "manufacturer_key": ""}, {"brand_key": "makita", "manufacturer_key": "makita"}),
+    ])
+    assert labels == ["same brand and manufacturer", "same brand or manufacturer", "brand or manufacturer differs",
+                      "different", "missing", "missing"]
+    assert sims[0] == 1.0 and math.isnan(sims[4]) and math.isnan(sims[5])
+
+
+def test_a_brand_named_in_the_other_manufacturer_counts_as_agreement():
+    maker = MakerComparison("maker")
+    labels, _ = levels_of(maker, [
+        ({"brand_key": "bosch", "manufacturer_key": ""}, {"brand_key": "", "manufacturer_key": "robert bosch"}),
+        ({"brand_key": "moreaupro", "manufacturer_key": ""}, {"brand_key": "", "manufacturer_key": "moreau brands"}),
+        ({"brand_key": "3m", "manufacturer_key": ""}, {"brand_key": "", "manufacturer_key": "3m"}),
+        # A brand that is not in the other manufacturer's name proves nothing: groups own brands.
+        ({"brand_key": "dewalt", "manufacturer_key": ""},
+         {"brand_key": "", "manufacturer_key": "stanley black decker"}),
+    ])
+    assert labels == ["same brand or manufacturer"] * 3 + ["missing"]
 
 
 @pytest.mark.parametrize("entity", ["supplier", "product", "location"])
