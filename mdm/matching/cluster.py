@@ -4,10 +4,12 @@ Single-linkage ("joins if it matches any member") lets A~B and B~C pull C into A
 record although A and C disagree; over a large load that glues unrelated entities together.
 The rule here: a record joins golden record G only if
 
-* its best match among G's members reaches the upper threshold (or a deterministic rule
-  holds without conflict), and
+* its best match among G's members reaches the upper threshold, and
 * at least `min_support` of G's members (default 2/3; so every member of a pair, two of
-  three) match it at least at the lower threshold, i.e. it fits the group, not a neighbour.
+  three) match it at least at the lower threshold, i.e. it fits the group, not a neighbour;
+
+or a deterministic rule holds without conflict against one of G's members (the identifier
+names the entity; the other members may simply lack it).
 
 If two or more golden records qualify, the record links to the best one and the others are
 returned as `alternatives`: the golden records may be one entity, which is a merge for a
@@ -76,8 +78,9 @@ def judge(
         entry = (top, golden_id, support, member)
         if best is None or top > best[0]:
             best = entry
-        strong = top >= upper or any(rule_hit)
-        if strong and support >= min_support - 1e-9:
+        # A deterministic rule (same GTIN, same tax id) names the entity: it links without the
+        # support of the other members, who may lack the identifier.
+        if any(rule_hit) or (top >= upper and support >= min_support - 1e-9):
             qualifying.append(entry)
         elif top >= lower or any(conflict):
             review_hint = True

@@ -52,6 +52,16 @@ def test_a_record_matching_two_golden_records_links_to_the_best_and_names_the_ot
     assert verdict.alternatives == [{"G1": "G3", "G3": "G1"}[verdict.golden_id]]
 
 
+def test_a_deterministic_rule_links_without_the_support_of_members_lacking_the_identifier():
+    model = default_model("product")
+    erp = match_keys("product", {"gtin": "4006381333931", "name": "BOLT HEX M8X30 ZP", "mpn": "HB-830"})
+    portal = match_keys("product", {"name": "Hex bolt, M8 x 30 mm, zinc plated"})  # no GTIN, no MPN
+    wms = match_keys("product", {"gtin": "04006381333931", "name": "Hex bolt M8x30 zinc"})
+    assert model.score(wms, portal).weight < THRESHOLDS.lower
+    verdict = assign(wms, {"G1": [erp, portal]}, model, THRESHOLDS)
+    assert verdict.decision == "link" and verdict.golden_id == "G1" and verdict.support == 0.5
+
+
 def test_no_candidates_or_weak_candidates_make_a_new_golden_record_with_an_explanation():
     model = default_model("supplier")
     assert assign(A, {}, model, THRESHOLDS).decision == "new"
