@@ -55,6 +55,7 @@ TOKEN_SHARE_NONE = 0.3
 NEAR_TOKEN = 0.88
 # Candidate pairs are mostly different entities; a prior above this means EM chose the wrong class.
 MAX_PRIOR = 0.5
+U_ROUNDS = 1  # recounts of u without the random pairs that are matches, each followed by EM for m
 
 
 class Contribution(NamedTuple):
@@ -202,6 +203,9 @@ class MatchModel:
         if params.get("format") != PARAMS_FORMAT:
             raise ValueError(f"unsupported match model format {params.get('format')!r}")
         comparisons = params["comparisons"]
+        expected = {c.name: list(c.levels) for c in entity_config(params["entity"]).comparisons}
+        if {name: list(c.get("levels", ())) for name, c in comparisons.items()} != expected:
+            raise ValueError(f"the {params['entity']} match model was trained for other comparisons; retrain it")
         return cls(
             entity=params["entity"],
             prior=float(params["prior"]),
@@ -413,6 +417,66 @@ def _em(
     return m, float(p.sum()), max_iterations, False
 
 
+def _learn_m(
+    config: EntityConfig,
+    sessions: list[tuple[str, np.ndarray, set[int]]],
+    start: dict[str, np.ndarray],
+    log_u: list[np.ndarray],
+    max_iterations: int,
+) -> tuple[dict[str, np.ndarray], int, bool]:
+    """m averaged over the EM sessions that learned it (weighted by their expected matches),
+    identifiers' "different" level capped."""
+    names = [c.name for c in config.comparisons]
+    iterations, converged = 0, True
+    sums = {name: np.zeros(len(start[name])) for name in names}
+    mass = {name: 0.0 for name in names}
+    for _family, levels, fixed in sessions:
+        learned, matches, steps, ok = _em(config, levels, start, log_u, fixed, max_iterations)
+        iterations, converged = iterations + steps, converged and ok
+        for index, name in enumerate(names):
+            if index not in fixed:
+                sums[name] += learned[name] * matches
+                mass[name] += matches
+    m = {name: (sums[name] / mass[name] if mass[name] > 0 else start[name]) for name in names}
+    for name in config.identifiers:
+        if m[name][-1] > config.identifier_max_m_different:
+            m[name] = m[name].copy()
+            m[name][-1] = config.identifier_max_m_different
+            m[name][:-1] *= (1 - config.identifier_max_m_different) / m[name][:-1].sum()
+    return m, iterations, converged
+
+
+def _non_match_u(
+    config: EntityConfig,
+    levels: np.ndarray,
+    m: dict[str, np.ndarray],
+    u: dict[str, list[float]],
+    max_iterations: int,
+) -> dict[str, list[float]]:
+    """u recounted over random pairs weighted by P(non-match): EM over the random pairs with m
+    fixed, learning u and the share of matches among them."""
+    log_m = [np.append(np.log(np.clip(m[c.name], MIN_PROBABILITY, 1)), 0.0) for c in config.comparisons]
+    share = 1.0 / max(len(levels), 1)
+    refined = {name: list(values) for name, values in u.items()}
+    for _ in range(max_iterations):
+        log_bf = np.zeros(len(levels))
+        for index, c in enumerate(config.comparisons):
+            log_u = np.append(np.log(np.clip(refined[c.name], MIN_PROBABILITY, 1)), 0.0)
+            log_bf += log_m[index][levels[:, index]] - log_u[levels[:, index]]
+        p = 1.0 / (1.0 + np.exp(-np.clip(log_bf + math.log(share / (1 - share)), -50, 50)))
+        weights = 1.0 - p
+        change = 0.0
+        for index, c in enumerate(config.comparisons):
+            counts = _level_distribution(levels[:, index], len(c.levels), weights)
+            new_u = list((counts + 1.0) / (counts.sum() + len(c.levels)))
+            change = max(change, max(abs(math.log(x / y)) for x, y in zip(new_u, refined[c.name], strict=True)))
+            refined[c.name] = new_u
+        share = float(np.clip(p.mean(), 1e-9, MAX_PRIOR))
+        if change < 1e-3:
+            break
+    return refined
+
+
 def estimate(
     entity: str,
     records_keys: Sequence[dict],
@@ -466,21 +530,17 @@ def estimate(
         fixed = {names.index(n) for n in FAMILY_BIAS.get(name_of_family, ()) if n in names}
         sessions.append((name_of_family, levels, fixed))
     iterations, converged = 0, True
-    sums = {name: np.zeros(len(m[name])) for name in names}
-    mass = {name: 0.0 for name in names}
-    for _family, levels, fixed in sessions:
-        learned, matches, steps, ok = _em(config, levels, m, log_u, fixed, max_iterations)
+    for _round in range(U_ROUNDS + 1):
+        m, steps, ok = _learn_m(config, sessions, m, log_u, max_iterations)
         iterations, converged = iterations + steps, converged and ok
-        for index, name in enumerate(names):
-            if index not in fixed:
-                sums[name] += learned[name] * matches
-                mass[name] += matches
-    m = {name: (sums[name] / mass[name] if mass[name] > 0 else m[name]) for name in names}
-    for name in config.identifiers:
-        if m[name][-1] > config.identifier_max_m_different:
-            m[name] = m[name].copy()
-            m[name][-1] = config.identifier_max_m_different
-            m[name][:-1] *= (1 - config.identifier_max_m_different) / m[name][:-1].sum()
+        if _round == U_ROUNDS:
+            break
+        # Random pairs hold true matches too (about one in the number of entities): where an
+        # entity has several records, they make agreeing on an identifier look far more common
+        # among different entities than it is, which caps its weight. Recount u with each random
+        # pair weighted by its probability of being a non-match under the learned m.
+        u = _non_match_u(config, rand_levels, m, u, max_iterations)
+        log_u = [np.append(np.log(np.clip(u[name], MIN_PROBABILITY, 1)), 0.0) for name in names]
     # The prior that scoring needs is the share of matches among all blocked candidate pairs.
     candidates = _sample(list(block_pairs(blocks)), max_pairs, rng)
     prior = config.default_prior

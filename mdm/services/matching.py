@@ -8,6 +8,7 @@ order, so records of the same batch can match each other (a system can hold dupl
 """
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
@@ -29,6 +30,7 @@ from mdm.models import BlockingKey, GoldenStatus, MatchModelVersion, SourceRecor
 from mdm.uom.selectors import resolve_unit
 
 MATCHED_ENTITIES = ("supplier", "product", "location")
+logger = logging.getLogger(__name__)
 
 
 def active_model(entity: str) -> tuple[MatchModel, Thresholds, int]:
@@ -39,7 +41,12 @@ def active_model(entity: str) -> tuple[MatchModel, Thresholds, int]:
     cached = _MODEL_CACHE.get(entity)
     if cached is None or cached[2] != row.version:
         thresholds = Thresholds.from_params(row.thresholds) if row.thresholds else entity_config(entity).thresholds
-        cached = (MatchModel.from_params(row.params), thresholds, row.version)
+        try:
+            cached = (MatchModel.from_params(row.params), thresholds, row.version)
+        except ValueError as exc:
+            # A model stored before the comparisons changed: match with the defaults until retrained.
+            logger.warning("match model %s v%s not usable (%s); using the defaults", entity, row.version, exc)
+            cached = (default_model(entity), entity_config(entity).thresholds, row.version)
         _MODEL_CACHE[entity] = cached
     return cached
 

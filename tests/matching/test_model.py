@@ -85,6 +85,28 @@ def test_unknown_parameter_format_is_refused():
         MatchModel.from_params(params)
 
 
+def test_parameters_of_other_comparisons_are_refused():
+    params = default_model("product").to_params()
+    params["comparisons"]["brand"] = params["comparisons"].pop("maker")
+    with pytest.raises(ValueError, match="retrain"):
+        MatchModel.from_params(params)
+
+
+def test_em_recounts_u_without_the_random_pairs_that_are_duplicates():
+    # 300 products, each in three records with the same part number: among random pairs,
+    # sharing an MPN is then mostly the same product, which must not lower its weight.
+    rng = random.Random(3)
+    records = []
+    for index in range(300):
+        name = f"{rng.choice(['hex bolt', 'wood screw', 'cable tie'])} m{rng.randint(3, 12)}"
+        for _ in range(3):
+            records.append(match_keys("product", {"name": name, "mpn": f"PN-{index}", "manufacturer": "Acme"}))
+    model = estimate("product", records, seed=1)
+    same_mpn = model.config.comparisons[1].levels.index("same mpn_key and manufacturer_key")
+    assert model.u["mpn"][same_mpn] < 1.0 / (len(records) * 10)
+    assert model.m["mpn"][same_mpn] / model.u["mpn"][same_mpn] > 2 ** 13
+
+
 def test_agreeing_on_a_common_name_weighs_less_than_on_a_rare_one():
     model = default_model("supplier")
     model.tf = {
