@@ -274,9 +274,13 @@ class MakerComparison:
         brand_agree = both_brand & (brand_sim >= self.brand_floor)
         maker_agree = both_maker & (maker_sim >= self.manufacturer_floor)
         cross = np.zeros(len(ab), dtype=bool)
-        crossable = ((ab != "") & (bm != "")) | ((am != "") & (bb != ""))
-        for row in np.flatnonzero(~brand_agree & ~maker_agree & crossable):
-            cross[row] = _maker_cross(ab[row], bm[row]) or _maker_cross(bb[row], am[row])
+        rows = np.flatnonzero(~brand_agree & ~maker_agree & (((ab != "") & (bm != "")) | ((am != "") & (bb != ""))))
+        if len(rows):
+            # Few distinct (brand, manufacturer) combinations: decide each once.
+            there = list(zip(ab[rows].tolist(), bm[rows].tolist(), strict=True))
+            back = list(zip(bb[rows].tolist(), am[rows].tolist(), strict=True))
+            verdict = {combo: _maker_cross(*combo) for combo in {*there, *back}}
+            cross[rows] = [verdict[x] or verdict[y] for x, y in zip(there, back, strict=True)]
         agree = brand_agree | maker_agree | cross
         differ = (both_brand & ~brand_agree) | (both_maker & ~maker_agree)
         levels = np.full(len(ab), MISSING, dtype=np.int8)
