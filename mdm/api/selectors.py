@@ -247,17 +247,20 @@ def translate_keys(*, entity: str, from_system: SourceSystem, to_system: SourceS
                    keys: Sequence[str]) -> Translation:
     """Map keys of one system to another system's keys through the golden records (two queries)."""
     wanted = list(dict.fromkeys(keys))
-    found: dict[str, dict[str, Any]] = {}
-    for key, golden_id, target_key in _translate_rows(entity, from_system, to_system, wanted):
-        entry = found.get(key)
-        if entry is None:
-            entry = found[key] = {"golden_id": golden_id, "keys": []}
-        if target_key is not None:
-            entry["keys"].append(target_key)
-    # The answer lists keys in the order they were asked.
-    mapping = {key: found[key] for key in wanted if key in found}
-    unknown = [key for key in wanted if key not in found] if len(found) < len(wanted) else []
-    no_target = [key for key, entry in mapping.items() if not entry["keys"]]
+    golden_of, target_keys = _translate_rows(entity, from_system, to_system, wanted)
+    mapping: dict[str, dict[str, Any]] = {}
+    unknown: list[str] = []
+    no_target: list[str] = []
+    for key in wanted:
+        golden_id = golden_of.get(key)
+        if golden_id is None:
+            unknown.append(key)
+            continue
+        found = target_keys.get(golden_id)
+        if found is None:
+            found = []
+            no_target.append(key)
+        mapping[key] = {"golden_id": golden_id, "keys": found}
     return Translation(mapping=mapping, unknown=unknown, no_target_key=no_target)
 
 
@@ -294,33 +297,30 @@ def _server_bound_cursor() -> Iterator[Any]:
 
 
 def _translate_rows(entity: str, from_system: SourceSystem, to_system: SourceSystem,
-                    wanted: list[str]) -> list[tuple[str, str, str | None]]:
-    """(from key, golden id, target key or None) for every wanted key the from-system has linked."""
+                    wanted: list[str]) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """({from key: golden id}, {golden id: target keys, sorted}) for the keys the from-system has linked."""
     statuses = [str(status) for status in CROSSWALK_STATUSES]
     if connection.vendor == "postgresql":
         with _server_bound_cursor() as cursor:
             cursor.execute(FROM_KEYS_SQL, [from_system.pk, entity, wanted, statuses])
-            from_rows = cursor.fetchall()
-            cursor.execute(TARGET_KEYS_SQL, [entity, list({golden_id for _key, golden_id in from_rows}),
-                                             to_system.pk, statuses])
+            golden_of = dict(cursor.fetchall())
+            cursor.execute(TARGET_KEYS_SQL, [entity, list(set(golden_of.values())), to_system.pk, statuses])
             target_rows = cursor.fetchall()
     else:
-        from_rows = list(
+        golden_of = dict(
             SourceRecord.objects.filter(entity=entity, system=from_system, source_key__in=wanted,
                                         status__in=CROSSWALK_STATUSES)
             .exclude(golden_id="").values_list("source_key", "golden_id")
         )
-        target_rows = list(
-            SourceRecord.objects.filter(entity=entity, system=to_system,
-                                        golden_id__in={golden_id for _key, golden_id in from_rows},
+        target_rows = (
+            SourceRecord.objects.filter(entity=entity, system=to_system, golden_id__in=set(golden_of.values()),
                                         status__in=CROSSWALK_STATUSES)
             .order_by("source_key").values_list("golden_id", "source_key")
         )
     target_keys: dict[str, list[str]] = defaultdict(list)
     for golden_id, key in target_rows:
         target_keys[golden_id].append(key)
-    return [(key, golden_id, target) for key, golden_id in from_rows
-            for target in (target_keys.get(golden_id) or [None])]
+    return golden_of, target_keys
 
 
 # --- source records -------------------------------------------------------------------------
