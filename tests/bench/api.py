@@ -32,9 +32,9 @@ CLIENTS = 32
 PROCESSES = 4
 DURATION = float(os.environ.get("BENCH_SECONDS", 20))
 PORT = int(os.environ.get("BENCH_PORT", 18731))
-WORKERS = int(os.environ.get("BENCH_WORKERS", 3))
+WORKERS = int(os.environ.get("BENCH_WORKERS", 4))
 THREADS = int(os.environ.get("BENCH_THREADS", 4))
-WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS", "gthread")
+WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS", "sync")
 CLIENT = os.environ.get("BENCH_CLIENT", "wrk" if shutil.which("wrk") else "python")
 
 # Each wrk thread draws random ERP keys; done() prints one line the bench parses.
