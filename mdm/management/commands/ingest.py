@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import sys
 import time
-from collections import Counter
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
 from mdm.ingest.files import FileRejected, parse_mapping, plan, read_records
+from mdm.ingest.loader import LoadFailed, load_records
 from mdm.ingest.schema import ENTITIES
-from mdm.ingest.services import Outcome, ingest_records
+from mdm.ingest.services import Outcome
 from mdm.models import MatchModelVersion, SourceRecord, SourceStatus, SourceSystem
 from mdm.services.matching import MATCHED_ENTITIES, train_model
 
@@ -28,6 +28,10 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=["csv", "jsonl"], default=None)
         parser.add_argument("--map", action="append", default=[], metavar="SOURCE_COLUMN=FIELD")
         parser.add_argument("--batch-size", type=int, default=1000)
+        parser.add_argument(
+            "--workers", type=int, default=None,
+            help="processes loading side by side (default: one per core, up to 8; always 1 on SQLite)",
+        )
         parser.add_argument(
             "--train", choices=["auto", "never"], default="auto",
             help="auto: after loading, estimate the match model from the data when none is trained yet "
@@ -48,30 +52,20 @@ class Command(BaseCommand):
         except FileRejected as exc:
             raise CommandError(f"{exc}. Nothing was ingested.") from exc
 
-        counts: Counter[str] = Counter()
         started = time.perf_counter()
         progress = sys.stderr.isatty() and options["verbosity"] > 0
-        batch: list[dict] = []
-        done = 0
-
-        def flush() -> None:
-            nonlocal done
-            for result in ingest_records(system=system, entity=entity, records=batch,
-                                         reason=f"file {file_plan.path.name}"):
-                counts[result.outcome] += 1
-            done += len(batch)
-            batch.clear()
-            if progress:
-                self._progress(done, file_plan.rows, started)
-
-        for record in read_records(file_plan):
-            batch.append(record)
-            if len(batch) >= options["batch_size"]:
-                flush()
-        if batch:
-            flush()
+        try:
+            result = load_records(
+                system=system, entity=entity, records=read_records(file_plan), reason=f"file {file_plan.path.name}",
+                batch_size=options["batch_size"], workers=options["workers"],
+                progress=(lambda done: self._progress(done, file_plan.rows, started)) if progress else None,
+            )
+        except LoadFailed as exc:
+            raise CommandError("the load stopped on an unexpected error; records ingested before it are kept:\n"
+                               f"{exc}") from exc
         if progress:
             sys.stderr.write("\n")
+        counts, done = result.outcomes, result.read
         seconds = time.perf_counter() - started
         rate = done / seconds if seconds else 0.0
         summary = (
