@@ -375,6 +375,35 @@ def reprocess_source_records(*, records: Sequence[SourceRecord], reason: str | N
     return results
 
 
+def rematch_pending_reviews(*, entity: str, reason: str, batch_size: int = 1000) -> list[RecordResult]:
+    """Match again the records that wait in review with no golden record and no steward decision.
+
+    For use after the match model was (re)trained: a record the untrained model could not
+    decide may be clear to the trained one. Its open review tasks are made obsolete first; a
+    record a steward has deferred is left alone. Records still uncertain get fresh tasks.
+    """
+    from stewardship.models import ReviewStatus, ReviewTask
+
+    pending = {r.pk: r for r in SourceRecord.objects.select_related("system").filter(
+        entity=entity, status=SourceStatus.PENDING_REVIEW, golden_id="")}
+    steward_touched = set(ReviewTask.objects.filter(source_record_id__in=pending).exclude(
+        status=ReviewStatus.OPEN).values_list("source_record_id", flat=True))
+    records = [r for pk, r in sorted(pending.items()) if pk not in steward_touched]
+    results: list[RecordResult] = []
+    with change_context(reason=reason):
+        for start in range(0, len(records), batch_size):
+            batch = records[start:start + batch_size]
+            with transaction.atomic():
+                tasks = list(ReviewTask.objects.select_for_update().filter(
+                    source_record_id__in=[r.pk for r in batch], status=ReviewStatus.OPEN))
+                for task in tasks:
+                    task.status = ReviewStatus.OBSOLETE
+                    task.reason = reason
+                bulk_update_tracked(tasks, ReviewTask, ["status", "reason"])
+                results.extend(reprocess_source_records(records=batch, reason=reason))
+    return results
+
+
 def reprocess_waiting_for_references(*, system: SourceSystem, ref_entity: str, keys: Sequence[str]) -> None:
     """Records that waited for one of these keys (within their wait time) are tried again."""
     field_for = {"supplier": ("product", "supplier_key"), "location": ("location", "parent_key")}

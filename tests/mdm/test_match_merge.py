@@ -163,3 +163,33 @@ def test_location_hierarchy_and_product_supplier_relationships(erp):
         {"source_key": "DC1", "name": "Central DC", "location_type": "distribution_center"}])
     store = Location.objects.get(name="Store 1")
     assert store.parent.name == "Central DC"
+
+
+def test_records_in_review_are_matched_again_after_training_unless_a_steward_deferred_them(erp, portal, steward):
+    from mdm.ingest.services import rematch_pending_reviews
+    from mdm.matching.model import default_model
+    from mdm.models import MatchModelVersion
+    from stewardship.services import review_defer
+
+    ingest_records(system=erp, entity="supplier", records=[ACME_ERP])
+    uncertain = {"source_key": "SUP-9", "name": "Acme Corp", "country": "US", "city": "Cambridge"}
+    deferred = {"source_key": "SUP-10", "name": "Acme Corp.", "country": "US", "city": "Cambridge"}
+    results = ingest_records(system=portal, entity="supplier", records=[uncertain, deferred])
+    assert [r.outcome for r in results] == ["pending_review", "pending_review"]
+    first_task = ReviewTask.objects.get(source_record__source_key="SUP-9")
+    review_defer(task=ReviewTask.objects.get(source_record__source_key="SUP-10"), user=steward, reason="ask buyer")
+    # A retrained model that is sure of what the defaults were not (here: a lower upper threshold).
+    MatchModelVersion.objects.create(entity="supplier", version=1, params=default_model("supplier").to_params(),
+                                     thresholds={"upper": first_task.score - 1, "lower": first_task.score - 5})
+
+    results = rematch_pending_reviews(entity="supplier", reason="model v1 trained")
+
+    assert [(r.source_key, r.outcome) for r in results] == [("SUP-9", "linked")]
+    record = SourceRecord.objects.get(source_key="SUP-9")
+    assert record.status == SourceStatus.LINKED
+    assert record.golden_id == SourceRecord.objects.get(source_key="V-1001").golden_id
+    first_task.refresh_from_db()
+    assert first_task.status == ReviewStatus.OBSOLETE
+    assert first_task.history.first().history_change_reason == "model v1 trained"
+    assert SourceRecord.objects.get(source_key="SUP-10").status == SourceStatus.PENDING_REVIEW
+    assert ReviewTask.objects.get(source_record__source_key="SUP-10").status == ReviewStatus.DEFERRED

@@ -3,14 +3,15 @@ from __future__ import annotations
 
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
 from mdm.ingest.files import FileRejected, parse_mapping, plan, read_records
-from mdm.ingest.loader import LoadFailed, load_records
+from mdm.ingest.loader import DEFAULT_TIMEOUT, DISTRIBUTE, CannotDistribute, LoadFailed, load_records
 from mdm.ingest.schema import ENTITIES
-from mdm.ingest.services import Outcome
+from mdm.ingest.services import Outcome, rematch_pending_reviews
 from mdm.models import MatchModelVersion, SourceRecord, SourceStatus, SourceSystem
 from mdm.services.matching import MATCHED_ENTITIES, train_model
 
@@ -31,6 +32,21 @@ class Command(BaseCommand):
         parser.add_argument(
             "--workers", type=int, default=None,
             help="processes loading side by side (default: one per core, up to 8; always 1 on SQLite)",
+        )
+        parser.add_argument(
+            "--distribute", choices=DISTRIBUTE, default="auto",
+            help="celery: spread the batches over the running Celery workers (PostgreSQL and a result backend "
+                 "needed); local: --workers processes of this machine; auto (default): celery when a worker "
+                 "answers, else local",
+        )
+        parser.add_argument(
+            "--shards", type=int, default=None,
+            help="with Celery: partitions of the file, each with one batch in flight "
+                 "(default: twice the worker processes that answer)",
+        )
+        parser.add_argument(
+            "--timeout", type=float, default=DEFAULT_TIMEOUT,
+            help=f"with Celery: give up when no batch finishes for this many seconds (default {DEFAULT_TIMEOUT:.0f})",
         )
         parser.add_argument(
             "--train", choices=["auto", "never"], default="auto",
@@ -58,8 +74,11 @@ class Command(BaseCommand):
             result = load_records(
                 system=system, entity=entity, records=read_records(file_plan), reason=f"file {file_plan.path.name}",
                 batch_size=options["batch_size"], workers=options["workers"],
+                distribute=options["distribute"], shards=options["shards"], timeout=options["timeout"],
                 progress=(lambda done: self._progress(done, file_plan.rows, started)) if progress else None,
             )
+        except CannotDistribute as exc:
+            raise CommandError(f"{exc}. Nothing was ingested.") from exc
         except LoadFailed as exc:
             raise CommandError("the load stopped on an unexpected error; records ingested before it are kept:\n"
                                f"{exc}") from exc
@@ -72,7 +91,7 @@ class Command(BaseCommand):
             f"read {done}, created {counts[Outcome.CREATED]}, linked {counts[Outcome.LINKED]}, "
             f"updated {counts[Outcome.UPDATED]}, unchanged {counts[Outcome.UNCHANGED]}, "
             f"pending review {counts[Outcome.PENDING_REVIEW]}, quarantined {counts[Outcome.QUARANTINED]}, "
-            f"retired {counts[Outcome.RETIRED]}, {seconds:.1f} s, {rate:.0f} records/s"
+            f"retired {counts[Outcome.RETIRED]}, {seconds:.1f} s, {rate:.0f} records/s {result.where}"
         )
         self.stdout.write(summary)
         if options["train"] == "auto":
@@ -88,6 +107,7 @@ class Command(BaseCommand):
         version = train_model(entity=entity)
         self.stdout.write(f"trained the {entity} match model from {version.trained_on} loaded records "
                           f"(v{version.version}); later loads use it")
+        self.stdout.write(rematch_summary(entity, f"match model v{version.version} trained"))
 
     @staticmethod
     def _progress(done: int, total: int, started: float) -> None:
@@ -96,3 +116,13 @@ class Command(BaseCommand):
         rate = done / max(time.perf_counter() - started, 1e-9)
         sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {rate:.0f}/s")
         sys.stderr.flush()
+
+
+def rematch_summary(entity: str, reason: str) -> str:
+    """Match the records waiting in review again (with the model just trained) and say what came of it."""
+    counts = Counter(r.outcome for r in rematch_pending_reviews(entity=entity, reason=reason))
+    if not counts:
+        return "no records waited in review"
+    return (f"matched again {sum(counts.values())} records that waited in review: "
+            f"linked {counts[Outcome.LINKED] + counts[Outcome.UPDATED]}, created {counts[Outcome.CREATED]}, "
+            f"still pending review {counts[Outcome.PENDING_REVIEW]}")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
+from mdm.management.commands.ingest import rematch_summary
 from mdm.matching.model import MatchModel
 from mdm.models import MatchModelVersion
 from mdm.services.matching import MATCHED_ENTITIES, train_model
@@ -15,6 +16,9 @@ class Command(BaseCommand):
         parser.add_argument("entity", choices=MATCHED_ENTITIES)
         parser.add_argument("--sample", type=int, default=200_000, help="records to learn from (random sample)")
         parser.add_argument("--show", action="store_true", help="show the stored versions, train nothing")
+        parser.add_argument("--no-rematch", action="store_true",
+                            help="leave the records waiting in review as they are (by default they are matched "
+                                 "again with the new model; records a steward deferred are never touched)")
 
     def handle(self, *args, **options) -> None:
         entity = options["entity"]
@@ -36,6 +40,8 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         self.stdout.write(f"{entity}: stored model v{version.version} trained on {version.trained_on} records")
         self._describe(MatchModel.from_params(version.params))
+        if not options["no_rematch"]:
+            self.stdout.write(rematch_summary(entity, f"match model v{version.version} trained"))
 
     def _describe(self, model: MatchModel) -> None:
         self.stdout.write(f"prior {model.prior:.4f}")
