@@ -18,6 +18,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models.fields.json import KT
+from django.db.models.functions import Trim
 from django.utils import timezone
 
 from mdm import metrics
@@ -410,9 +412,10 @@ def reprocess_waiting_for_references(*, system: SourceSystem, ref_entity: str, k
     entity, field_name = field_for[ref_entity]
     wanted = set(keys)
     waiting = [
-        r for r in SourceRecord.objects.select_related("system").filter(
-            system=system, entity=entity, status=SourceStatus.QUARANTINED, retry_until__gte=timezone.now()
-        )
+        r for r in SourceRecord.objects.select_related("system")
+        .annotate(ref=Trim(KT(f"raw__{field_name}")))
+        .filter(system=system, entity=entity, status=SourceStatus.QUARANTINED, retry_until__gte=timezone.now(),
+                ref__in=wanted)
         if str(r.raw.get(field_name, "")).strip() in wanted
     ]
     if waiting:

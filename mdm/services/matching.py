@@ -35,11 +35,15 @@ logger = logging.getLogger(__name__)
 
 def active_model(entity: str) -> tuple[MatchModel, Thresholds, int]:
     """The newest trained model of the entity (or the defaults) and its thresholds."""
-    row = MatchModelVersion.objects.filter(entity=entity, active=True).order_by("-version").first()
-    if row is None:
+    # The version alone first: the parameters (term-frequency tables included) are large, and
+    # loaded only when this process has not cached that version yet.
+    active = MatchModelVersion.objects.filter(entity=entity, active=True).order_by("-version")
+    version = active.values_list("version", flat=True).first()
+    if version is None:
         return default_model(entity), entity_config(entity).thresholds, 0
     cached = _MODEL_CACHE.get(entity)
-    if cached is None or cached[2] != row.version:
+    if cached is None or cached[2] != version:
+        row = active.get(version=version)
         thresholds = Thresholds.from_params(row.thresholds) if row.thresholds else entity_config(entity).thresholds
         try:
             cached = (MatchModel.from_params(row.params), thresholds, row.version)

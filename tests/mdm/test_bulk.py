@@ -10,13 +10,16 @@ from mdm.bulk import bulk_update_tracked, copy_values, create_tracked
 from mdm.models import BlockingKey, Product, SourceRecord, SourceStatus, Supplier
 
 pytestmark = pytest.mark.django_db
+# One record a request and a file's batch go through the same code.
+SIZES = pytest.mark.parametrize("size", [3, 120])
 
 AWKWARD = 'Müller "Söhne" \\ Co.\ttab\nnew line, comma; 丸'
 
 
-def test_create_tracked_writes_rows_ids_and_history_with_the_change_context(erp, steward):
+@SIZES
+def test_create_tracked_writes_rows_ids_and_history_with_the_change_context(erp, steward, size):
     goldens = [Supplier(golden_id=f"SUP-9{i:05d}", name=f"{AWKWARD} {i}", country="DE",
-                        lineage={"name": {"system": "ERP", "value": AWKWARD}}) for i in range(3)]
+                        lineage={"name": {"system": "ERP", "value": AWKWARD}}) for i in range(size)]
     with change_context(user=steward, system=erp, reason="initial load", request_id="req-bulk-1"):
         create_tracked(goldens, Supplier)
 
@@ -37,8 +40,10 @@ def test_create_tracked_writes_rows_ids_and_history_with_the_change_context(erp,
     assert rows[0].lineage == goldens[0].lineage
 
 
-def test_bulk_update_tracked_writes_changed_rows_and_update_history(erp):
-    products = [Product(golden_id=f"PRD-9{i:05d}", name=f"Bolt {i}", net_weight=Decimal("1.250")) for i in range(2)]
+@SIZES
+def test_bulk_update_tracked_writes_changed_rows_and_update_history(erp, size):
+    products = [Product(golden_id=f"PRD-9{i:05d}", name=f"Bolt {i}", net_weight=Decimal("1.250"))
+                for i in range(size)]
     with change_context(system=erp, reason="load"):
         create_tracked(products, Product)
     for product in products:
@@ -47,18 +52,19 @@ def test_bulk_update_tracked_writes_changed_rows_and_update_history(erp):
     with change_context(system=erp, reason="fix names"):
         bulk_update_tracked(products, Product, ["name", "net_weight"])
 
-    assert sorted(Product.objects.filter(golden_id__startswith="PRD-9").values_list("name", flat=True)) == [
-        "Bolt 0 M8", "Bolt 1 M8"]
+    assert sorted(Product.objects.filter(golden_id__startswith="PRD-9").values_list("name", flat=True)) == sorted(
+        f"Bolt {i} M8" for i in range(size))
     latest = Product.history.filter(golden_id="PRD-900000").order_by("-history_id")
     assert [(h.history_type, h.name, h.history_change_reason) for h in latest] == [
         ("~", "Bolt 0 M8", "fix names"), ("+", "Bolt 0", "load")]
     assert latest[0].net_weight == Decimal("2.5")
 
 
-def test_source_records_and_blocking_keys_in_bulk(erp):
+@SIZES
+def test_source_records_and_blocking_keys_in_bulk(erp, size):
     records = [SourceRecord(system=erp, entity="supplier", source_key=f"V-{i}", status=SourceStatus.LINKED,
                             raw={"name": AWKWARD, "n": i}, normalized={"name": "x"}, golden_id="SUP-1")
-               for i in range(3)]
+               for i in range(size)]
     with change_context(system=erp, reason="load"):
         create_tracked(records, SourceRecord)
     copy_values(BlockingKey, ["entity", "key", "source_record"],
