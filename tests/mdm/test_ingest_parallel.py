@@ -50,7 +50,7 @@ def test_two_workers_load_every_record_apply_versions_in_order_and_link_duplicat
     with path.open("w", newline="", encoding="utf-8") as handle:
         csv.writer(handle).writerows(rows)
 
-    summary = run_ingest("supplier", str(path), system="ERP", workers=2, batch_size=25)
+    summary = run_ingest("supplier", str(path), system="ERP", distribute="local", workers=2, batch_size=25)
 
     assert summary.startswith("read 243,")
     records = {r.source_key: r for r in SourceRecord.objects.filter(entity="supplier")}
@@ -76,7 +76,7 @@ def test_two_workers_children_listed_before_their_parent_end_linked_to_it(tmp_pa
     with path.open("w", newline="", encoding="utf-8") as handle:
         csv.writer(handle).writerows(rows)
 
-    run_ingest("location", str(path), system="WMS", workers=2, batch_size=10)
+    run_ingest("location", str(path), system="WMS", distribute="local", workers=2, batch_size=10)
 
     parent = SourceRecord.objects.get(source_key="WH-1")
     children = SourceRecord.objects.filter(source_key__startswith="BIN-")
