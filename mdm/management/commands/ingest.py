@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import sys
 import time
-from collections import Counter
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -11,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from mdm.ingest.files import FileRejected, parse_mapping, plan, read_records
 from mdm.ingest.loader import DEFAULT_TIMEOUT, DISTRIBUTE, CannotDistribute, LoadFailed, load_records
 from mdm.ingest.schema import ENTITIES
-from mdm.ingest.services import Outcome, rematch_pending_reviews
+from mdm.ingest.services import Outcome
 from mdm.models import MatchModelVersion, SourceRecord, SourceStatus, SourceSystem
 from mdm.services.matching import MATCHED_ENTITIES, train_model
 
@@ -107,7 +106,6 @@ class Command(BaseCommand):
         version = train_model(entity=entity)
         self.stdout.write(f"trained the {entity} match model from {version.trained_on} loaded records "
                           f"(v{version.version}); later loads use it")
-        self.stdout.write(rematch_summary(entity, f"match model v{version.version} trained"))
 
     @staticmethod
     def _progress(done: int, total: int, started: float) -> None:
@@ -117,12 +115,3 @@ class Command(BaseCommand):
         sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {rate:.0f}/s")
         sys.stderr.flush()
 
-
-def rematch_summary(entity: str, reason: str) -> str:
-    """Match the records waiting in review again (with the model just trained) and say what came of it."""
-    counts = Counter(r.outcome for r in rematch_pending_reviews(entity=entity, reason=reason))
-    if not counts:
-        return "no records waited in review"
-    return (f"matched again {sum(counts.values())} records that waited in review: "
-            f"linked {counts[Outcome.LINKED] + counts[Outcome.UPDATED]}, created {counts[Outcome.CREATED]}, "
-            f"still pending review {counts[Outcome.PENDING_REVIEW]}")

@@ -1,9 +1,11 @@
 """python manage.py train_matcher ENTITY [--sample N] [--show]: re-estimate the match model."""
 from __future__ import annotations
 
+from collections import Counter
+
 from django.core.management.base import BaseCommand, CommandError
 
-from mdm.management.commands.ingest import rematch_summary
+from mdm.ingest.services import Outcome, rematch_pending_reviews
 from mdm.matching.model import MatchModel
 from mdm.models import MatchModelVersion
 from mdm.services.matching import MATCHED_ENTITIES, train_model
@@ -16,9 +18,9 @@ class Command(BaseCommand):
         parser.add_argument("entity", choices=MATCHED_ENTITIES)
         parser.add_argument("--sample", type=int, default=200_000, help="records to learn from (random sample)")
         parser.add_argument("--show", action="store_true", help="show the stored versions, train nothing")
-        parser.add_argument("--no-rematch", action="store_true",
-                            help="leave the records waiting in review as they are (by default they are matched "
-                                 "again with the new model; records a steward deferred are never touched)")
+        parser.add_argument("--rematch", action="store_true",
+                            help="then match again, with the new model, the records waiting in review that no "
+                                 "steward has touched (their open tasks become obsolete; deferred ones stay)")
 
     def handle(self, *args, **options) -> None:
         entity = options["entity"]
@@ -40,7 +42,7 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         self.stdout.write(f"{entity}: stored model v{version.version} trained on {version.trained_on} records")
         self._describe(MatchModel.from_params(version.params))
-        if not options["no_rematch"]:
+        if options["rematch"]:
             self.stdout.write(rematch_summary(entity, f"match model v{version.version} trained"))
 
     def _describe(self, model: MatchModel) -> None:
@@ -50,3 +52,13 @@ class Command(BaseCommand):
             u = ", ".join(f"{x:.4f}" for x in model.u[comparison.name])
             self.stdout.write(f"  {comparison.name:<14} levels {list(comparison.levels)}\n"
                               f"  {'':<14} m [{m}]  u [{u}]")
+
+
+def rematch_summary(entity: str, reason: str) -> str:
+    """Match the records waiting in review again (with the model just trained) and say what came of it."""
+    counts = Counter(r.outcome for r in rematch_pending_reviews(entity=entity, reason=reason))
+    if not counts:
+        return "no records waited in review"
+    return (f"matched again {sum(counts.values())} records that waited in review: "
+            f"linked {counts[Outcome.LINKED] + counts[Outcome.UPDATED]}, created {counts[Outcome.CREATED]}, "
+            f"still pending review {counts[Outcome.PENDING_REVIEW]}")
