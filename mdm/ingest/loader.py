@@ -7,12 +7,9 @@ building run side by side, while the matching step of batches that share blockin
 turns under the matcher's advisory locks (the same locks that keep two REST requests from
 creating one supplier twice), so the result is that of some sequential order of the batches.
 
-A record whose reference (a location's parent) sat in another worker's uncommitted batch
-waits in quarantine; the loader replays those once every worker is done, so the file ends as
-a sequential load would.
-
-SQLite allows one writer at a time, and a load called inside an open transaction must see that
-transaction's rows: in both cases the loader runs the batches in this process.
+Locations load in one process, in file order (IN_FILE_ORDER): their parents are in the same
+file. SQLite allows one writer at a time, and a load called inside an open transaction must see
+that transaction's rows: in these cases too the loader runs the batches in this process.
 
 With Celery workers running (`distribute="celery"`, or "auto" when one answers), the same
 partitioning spreads the load over the workers of every machine: the records are split by
@@ -40,7 +37,7 @@ from django.conf import settings
 from django.db import connection, connections
 
 from mdm.audit import change_context, current_context
-from mdm.ingest.services import ingest_records, reprocess_waiting_for_references
+from mdm.ingest.services import ingest_records
 from mdm.models import SourceSystem
 
 Progress = Callable[[int], None]
@@ -64,6 +61,12 @@ class LoadResult:
     read: int
     outcomes: Counter[str]
     where: str = field(default="in this process")
+
+
+# Loaded in one process, in file order: a location's parent is mostly in the same file, and
+# children taken side by side with their parent waited and were matched without it (measured:
+# location F1 0.80 on two processes against 0.94 in file order). Location files are small.
+IN_FILE_ORDER = ("location",)
 
 
 def default_workers() -> int:
@@ -116,6 +119,8 @@ def load_records(
     if distribute not in DISTRIBUTE:
         raise ValueError(f"distribute must be one of {DISTRIBUTE}, not {distribute!r}")
     workers = default_workers() if workers is None else max(1, workers)
+    if entity in IN_FILE_ORDER:
+        workers, distribute = 1, "local"
     celery_processes = 0
     if distribute != "local":
         reason_not = celery_unavailable()
@@ -137,10 +142,6 @@ def load_records(
         else:
             result = _load_in_workers(system, entity, records, reason, batch_size, workers, progress)
             result.where = f"on {workers} local processes"
-        # Children whose parent was in another worker's open batch waited; now the parents are in.
-        if (celery_processes or workers > 1) and entity == "location":
-            keys = list(_loaded_keys(system, entity))
-            reprocess_waiting_for_references(system=system, ref_entity=entity, keys=keys)
     return result
 
 
@@ -183,12 +184,6 @@ def _workers_answer() -> bool:
         return False
 
 
-def _loaded_keys(system: SourceSystem, entity: str) -> Iterable[str]:
-    from mdm.models import SourceRecord
-
-    return SourceRecord.objects.filter(system=system, entity=entity).values_list("source_key", flat=True)
-
-
 def _load_here(system, entity, records, reason, batch_size, progress) -> LoadResult:
     outcomes: Counter[str] = Counter()
     read = 0
@@ -214,9 +209,28 @@ def _partition(record: dict[str, Any], workers: int) -> int:
     return zlib.crc32(str(key).strip().encode()) % workers
 
 
+def _close_broker_connections() -> None:
+    """Close this process's pooled broker connections before forking.
+
+    A forked child closes the pools it inherits (kombu's after-fork hook); a connection still
+    waiting for replies (after a ping, say) then reads from the socket it shares with this
+    process and blocks forever. Closed here, the children inherit nothing open.
+    """
+    import gc
+
+    import kombu.pools
+
+    from mdm.celery import app
+
+    gc.collect()  # a pool dropped without being closed is still registered for the children until collected
+    kombu.pools.reset()  # closes every pooled connection; new pools open on next use
+    app._pool = app.amqp._producer_pool = None
+
+
 def _load_in_workers(system, entity, records, reason, batch_size, workers, progress) -> LoadResult:
     context = multiprocessing.get_context("fork")
     connections.close_all()  # each worker opens its own connection
+    _close_broker_connections()
     inboxes = [context.Queue(maxsize=2) for _ in range(workers)]
     outbox = context.Queue()
     processes = [context.Process(target=_worker, args=(system.pk, entity, reason, inbox, outbox), daemon=True)

@@ -70,6 +70,8 @@ def main() -> None:
     parser.add_argument("--locations", type=int, default=None, help="default: suppliers / 10")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--realtime", type=int, default=300, help="single-record REST requests to time")
+    parser.add_argument("--workers", type=int, default=None, help="ingest --workers (default: the command's)")
+    parser.add_argument("--entities", default="uom,supplier,location,product", help="comma-separated, in load order")
     args = parser.parse_args()
     products = args.suppliers if args.products is None else args.products
     locations = max(args.suppliers // 10, 10) if args.locations is None else args.locations
@@ -95,7 +97,7 @@ def main() -> None:
     print(f"generated in {time.perf_counter() - started:.1f} s into {out}", flush=True)
 
     timings: dict[str, tuple[int, float]] = {}
-    for entity in ("uom", "supplier", "location", "product"):
+    for entity in args.entities.split(","):
         rows, seconds = 0, 0.0
         for system in ("ERP", "PORTAL", "WMS"):
             path = out / f"{system}_{entity}.csv"
@@ -103,7 +105,8 @@ def main() -> None:
                 continue
             t0 = time.perf_counter()
             buffer = io.StringIO()
-            call_command("ingest", entity, str(path), system=system, stdout=buffer)
+            options = {} if args.workers is None else {"workers": args.workers}
+            call_command("ingest", entity, str(path), system=system, stdout=buffer, **options)
             seconds += time.perf_counter() - t0
             rows += int(buffer.getvalue().split("read ")[1].split(",")[0])
             print(f"  {path.name}: {buffer.getvalue().strip()}", flush=True)
