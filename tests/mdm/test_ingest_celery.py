@@ -10,14 +10,11 @@ from __future__ import annotations
 import csv
 import io
 import os
-import signal
-import subprocess
-import sys
 import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import kombu.pools
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
@@ -26,10 +23,10 @@ from mdm.ingest.files import parse_mapping, plan, read_records
 from mdm.ingest.loader import LoadFailed, load_records
 from mdm.models import SourceRecord, SourceStatus, Supplier
 from mdm.services.systems import create_source_system
+from tests.workers import Worker
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.celery]
 
-REPO = Path(__file__).resolve().parents[2]
 BROKER_URL = os.environ.get("INGEST_TEST_BROKER_URL") or (
     os.environ.get("REDIS_URL", "redis://127.0.0.1:63799").rstrip("/") + "/5"
 )
@@ -65,48 +62,6 @@ def run_ingest(*args, **kwargs) -> str:
     return out.getvalue()
 
 
-class Worker:
-    """One `celery -A mdm worker` process group started by a test."""
-
-    def __init__(self, *, name: str, log_path: Path, env: dict[str, str], concurrency: int) -> None:
-        self.name, self.log_path, self.env, self.concurrency = name, log_path, env, concurrency
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> Worker:
-        args = [
-            sys.executable, "-m", "celery", "-A", "mdm", "worker", "-n", f"{self.name}@%h", "-l", "WARNING",
-            "-c", str(self.concurrency), "--without-gossip", "--without-mingle",
-        ]
-        log = open(self.log_path, "ab")  # noqa: SIM115 - kept open for the life of the process
-        self.process = subprocess.Popen(
-            args, cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        log.close()
-        return self
-
-    def wait_ready(self, timeout: float = 30) -> Worker:
-        """Block until the worker answers a broadcast ping (its consumers are up)."""
-        from mdm.celery import app
-
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                pytest.fail(f"worker exited early, see {self.log_path}")
-            # A connection of its own: a pooled one left waiting for replies would be inherited by the
-            # local loader's forked processes of a later test, which would block on its socket.
-            with app.connection_for_write() as conn:
-                replies = app.control.ping(timeout=0.5, connection=conn)
-            if any(name.startswith(f"{self.name}@") for reply in replies for name in reply):
-                return self
-        pytest.fail(f"worker {self.name} not ready after {timeout}s, see {self.log_path}")
-
-    def kill(self) -> None:
-        """SIGKILL the whole process group, as if the machine died."""
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
-
-
 def _database_url(name: str | None = None) -> str:
     db = connection.settings_dict
     return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{name or db['NAME']}"
@@ -122,6 +77,7 @@ def _use_broker(url: str, backend: str | None) -> tuple[str, str | None]:
             os.environ[key] = value  # Celery reads these from the environment before its configuration
         else:
             os.environ.pop(key, None)
+    kombu.pools.reset()  # close, not just drop, the old broker's connections (a later fork would close them)
     app.conf.broker_url = url
     app.conf.result_backend = backend
     app._pool = None
