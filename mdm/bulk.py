@@ -15,11 +15,10 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
-from django.contrib.auth import get_user_model
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from mdm.audit import current_context
+from mdm.audit import bulk_history_kwargs, current_context
 
 M = TypeVar("M", bound=models.Model)
 
@@ -118,15 +117,11 @@ def write_history(model: type[models.Model], objs: Sequence[models.Model], *, hi
     """
     if not objs:
         return
+    if connection.vendor != "postgresql":
+        model.history.bulk_history_create(objs, update=history_type == "~", **bulk_history_kwargs())
+        return
     history_model = model.history.model
     ctx = current_context()
-    if connection.vendor != "postgresql":
-        model.history.bulk_history_create(
-            objs, update=history_type == "~", default_change_reason=ctx.reason or None,
-            default_user=get_user_model()(pk=ctx.user_id) if ctx.user_id is not None else None,
-            custom_historical_attrs={"request_id": ctx.request_id, "source_system": ctx.system_code},
-        )
-        return
     now = timezone.now()
     tracked = {f.attname for f in history_model.tracked_fields}
     history_pks = iter(_allocate_pks(history_model, len(objs)))

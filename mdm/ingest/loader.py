@@ -77,12 +77,12 @@ def _ingest_batch(system: SourceSystem, entity: str, batch: list[dict[str, Any]]
     return Counter(r.outcome for r in ingest_records(system=system, entity=entity, records=batch, reason=reason))
 
 
-def run_batch(system: int | str, entity: str, records: list[dict[str, Any]], reason: str,
+def run_batch(system_pk: int, entity: str, records: list[dict[str, Any]], reason: str,
               request_id: str) -> dict[str, int]:
     """One batch on a Celery worker, under the file's change context; the outcome counts."""
-    found = SourceSystem.objects.get(pk=system) if isinstance(system, int) else SourceSystem.objects.get(code=system)
-    with change_context(system=found, reason=reason, request_id=request_id):
-        return dict(_ingest_batch(found, entity, records, reason))
+    system = SourceSystem.objects.get(pk=system_pk)
+    with change_context(system=system, reason=reason, request_id=request_id):
+        return dict(_ingest_batch(system, entity, records, reason))
 
 
 def _worker(system_pk: int, entity: str, reason: str, inbox: Any, outbox: Any) -> None:
@@ -210,21 +210,13 @@ def _partition(record: dict[str, Any], workers: int) -> int:
 
 
 def _close_broker_connections() -> None:
-    """Close this process's pooled broker connections before forking.
-
-    A forked child closes the pools it inherits (kombu's after-fork hook); a connection still
-    waiting for replies (after a ping, say) then reads from the socket it shares with this
-    process and blocks forever. Closed here, the children inherit nothing open.
-    """
+    """Close this process's pooled broker connections before forking: the children inherit nothing open."""
     import gc
 
-    import kombu.pools
-
-    from mdm.celery import app
+    from mdm.celery import close_broker_connections
 
     gc.collect()  # a pool dropped without being closed is still registered for the children until collected
-    kombu.pools.reset()  # closes every pooled connection; new pools open on next use
-    app._pool = app.amqp._producer_pool = None
+    close_broker_connections()
 
 
 def _load_in_workers(system, entity, records, reason, batch_size, workers, progress) -> LoadResult:

@@ -410,14 +410,12 @@ def reprocess_waiting_for_references(*, system: SourceSystem, ref_entity: str, k
     """Records that waited for one of these keys (within their wait time) are tried again."""
     field_for = {"supplier": ("product", "supplier_key"), "location": ("location", "parent_key")}
     entity, field_name = field_for[ref_entity]
-    wanted = set(keys)
-    waiting = [
-        r for r in SourceRecord.objects.select_related("system")
+    waiting = list(
+        SourceRecord.objects.select_related("system")
         .annotate(ref=Trim(KT(f"raw__{field_name}")))
         .filter(system=system, entity=entity, status=SourceStatus.QUARANTINED, retry_until__gte=timezone.now(),
-                ref__in=wanted)
-        if str(r.raw.get(field_name, "")).strip() in wanted
-    ]
+                ref__in=set(keys))
+    )
     if waiting:
         reprocess_source_records(records=waiting, reason=f"{ref_entity} arrived")
 

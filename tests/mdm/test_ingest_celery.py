@@ -14,7 +14,6 @@ import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import kombu.pools
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
@@ -69,7 +68,7 @@ def _database_url(name: str | None = None) -> str:
 
 def _use_broker(url: str, backend: str | None) -> tuple[str, str | None]:
     """Point this process's Celery app (producer and result backend) at `url`; the previous pair."""
-    from mdm.celery import app
+    from mdm.celery import app, close_broker_connections
 
     previous = (app.conf.broker_url, app.conf.result_backend)
     for key, value in (("CELERY_BROKER_URL", url), ("CELERY_RESULT_BACKEND", backend)):
@@ -77,11 +76,9 @@ def _use_broker(url: str, backend: str | None) -> tuple[str, str | None]:
             os.environ[key] = value  # Celery reads these from the environment before its configuration
         else:
             os.environ.pop(key, None)
-    kombu.pools.reset()  # close, not just drop, the old broker's connections (a later fork would close them)
+    close_broker_connections()  # closed, not just dropped: see close_broker_connections
     app.conf.broker_url = url
     app.conf.result_backend = backend
-    app._pool = None
-    app.amqp._producer_pool = None
     app._backend_cache = None
     app._local = threading.local()
     return previous

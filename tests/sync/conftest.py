@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import kombu.pools
 import pytest
 from django.db import connection
 
@@ -165,17 +164,13 @@ def _database_url() -> str:
 
 
 def _use_broker(url: str) -> str:
-    from mdm.celery import app
+    from mdm.celery import app, close_broker_connections
 
     previous = app.conf.broker_url
     # Celery reads CELERY_BROKER_URL from the environment before its own configuration.
     os.environ["CELERY_BROKER_URL"] = url
-    # Close the old broker's connections, not just drop them: a process forked later (the
-    # ingest loader's workers) would otherwise close them again on the socket it shares.
-    kombu.pools.reset()
+    close_broker_connections()  # closed, not just dropped: see close_broker_connections
     app.conf.broker_url = url
-    app._pool = None
-    app.amqp._producer_pool = None
     return previous
 
 
