@@ -5,10 +5,13 @@ import functools
 import random
 import time
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
+import psycopg
 from django.db import OperationalError, connection
+from django.db.backends.utils import CursorDebugWrapper
 
 T = TypeVar("T")
 
@@ -59,3 +62,43 @@ def lock_keys(namespace: str, keys: Iterable[str]) -> None:
             "SELECT pg_advisory_xact_lock(%s, b) FROM (SELECT unnest(%s::int[]) AS b ORDER BY 1) AS ordered",
             [zlib.crc32(namespace.encode()) & 0x7FFFFFFF, buckets],
         )
+
+
+
+
+class _PreparedCursor(psycopg.Cursor):
+    def execute(self, query, params=None, *, prepare=None, binary=None):  # type: ignore[no-untyped-def]
+        return super().execute(query, params, prepare=True, binary=binary)
+
+
+class _UnpreparedCursor(psycopg.Cursor):
+    def execute(self, query, params=None, *, prepare=None, binary=None):  # type: ignore[no-untyped-def]
+        return super().execute(query, params, prepare=False, binary=binary)
+
+
+class _StatementDebugWrapper(CursorDebugWrapper):
+    """Django's query log for a server-bound cursor: the statement as written, with its parameters
+    (psycopg keeps no query text for a prepared execution)."""
+
+    def execute(self, sql, params=None):  # type: ignore[no-untyped-def]
+        with self.debug_sql(sql, params):
+            return self._execute_with_wrappers(sql, params, many=False, executor=self._execute)
+
+
+@contextmanager
+def server_bound_cursor(*, prepare: bool) -> Iterator[Any]:
+    """A PostgreSQL cursor binding parameters on the server, wrapped like connection.cursor().
+
+    Django binds parameters on the client, so PostgreSQL plans every statement anew. With
+    prepare=True a statement is planned once per connection (persistent connections keep the
+    plan): for a lookup joining several indexed tables, planning costs several times the
+    execution. prepare=False never prepares, for statements whose best plan depends on the
+    size of a bound array. Needs the `prepare_threshold` the settings give PostgreSQL; without
+    it (DB_PREPARED_STATEMENTS=0) nothing is prepared.
+    """
+    connection.ensure_connection()
+    connection.validate_thread_sharing()
+    raw = (_PreparedCursor if prepare else _UnpreparedCursor)(connection.connection)
+    cursor = _StatementDebugWrapper(raw, connection) if connection.queries_logged else connection.make_cursor(raw)
+    with cursor:
+        yield cursor

@@ -107,6 +107,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+elif os.environ.get("DB_PREPARED_STATEMENTS", "1") != "0":
+    # Django turns psycopg's prepared statements off. The hottest reads (crosswalk lookups) ask
+    # for one explicitly (mdm.db.server_bound_cursor); the huge threshold keeps every other
+    # query unprepared. DB_PREPARED_STATEMENTS=0 for a pooler that cannot keep them (PgBouncer < 1.21
+    # in transaction mode).
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 2**31 - 1
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth, i18n, static ---------------------------------------------------------------------
@@ -155,6 +161,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "mdm.api.negotiation.HubContentNegotiation",
     "EXCEPTION_HANDLER": "mdm.api.errors.problem_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["mdm.api.throttling.PerTokenThrottle"],
     "DEFAULT_THROTTLE_RATES": {"token": os.environ.get("API_THROTTLE_RATE", "6000/min")},

@@ -8,20 +8,19 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-import psycopg
 from django.db import connection
 from django.db.models import QuerySet
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils.dateparse import parse_datetime
 
+from mdm.db import server_bound_cursor
 from mdm.models import GOLDEN_MODELS, GoldenRecord, GoldenStatus, SourceRecord, SourceStatus, SourceSystem
 from mdm.selectors import CROSSWALK_STATUSES
 
@@ -151,9 +150,15 @@ def crosswalk_lookup(*, entity: str, system: str, source_key: str, as_of: dateti
     if as_of is not None:
         return _crosswalk_lookup_as_of(entity=entity, system=system, source_key=source_key, as_of=as_of)
     statuses = [str(status) for status in CROSSWALK_STATUSES]
-    with connection.cursor() as cursor:
-        cursor.execute(_lookup_sql(entity), [*statuses, system, entity, source_key, *statuses])
-        rows = cursor.fetchall()
+    params = [*statuses, system, entity, source_key, *statuses]
+    if connection.vendor == "postgresql":
+        with server_bound_cursor(prepare=True) as cursor:
+            cursor.execute(_lookup_sql(entity), params)
+            rows = cursor.fetchall()
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(_lookup_sql(entity), params)
+            rows = cursor.fetchall()
     if not rows:
         raise _not_found(entity, system, source_key, None)
     _code, _key, _status, _first, _last, own_status, golden_id, golden_status, version = rows[0]
@@ -278,30 +283,12 @@ TARGET_KEYS_SQL = """
     ORDER BY source_key
 """
 
-class _UnpreparedCursor(psycopg.Cursor):
-    """Server-side binding, never prepared (psycopg prepares a statement run five times)."""
-
-    def execute(self, query, params=None, *, prepare=None, binary=None):  # type: ignore[no-untyped-def]
-        return super().execute(query, params, prepare=False, binary=binary)
-
-
-@contextmanager
-def _server_bound_cursor() -> Iterator[Any]:
-    """A cursor that binds parameters server-side, wrapped like connection.cursor() (query log included)."""
-    connection.ensure_connection()
-    connection.validate_thread_sharing()
-    raw = _UnpreparedCursor(connection.connection)
-    cursor = connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
-    with cursor:
-        yield cursor
-
-
 def _translate_rows(entity: str, from_system: SourceSystem, to_system: SourceSystem,
                     wanted: list[str]) -> tuple[dict[str, str], dict[str, list[str]]]:
     """({from key: golden id}, {golden id: target keys, sorted}) for the keys the from-system has linked."""
     statuses = [str(status) for status in CROSSWALK_STATUSES]
     if connection.vendor == "postgresql":
-        with _server_bound_cursor() as cursor:
+        with server_bound_cursor(prepare=False) as cursor:
             cursor.execute(FROM_KEYS_SQL, [from_system.pk, entity, wanted, statuses])
             golden_of = dict(cursor.fetchall())
             cursor.execute(TARGET_KEYS_SQL, [entity, list(set(golden_of.values())), to_system.pk, statuses])

@@ -65,6 +65,30 @@ def test_a_warm_lookup_reads_the_crosswalk_in_one_query(wms_client, suppliers, s
     assert not [q for q in queries if "mdm_integrationtoken" in q["sql"]]
 
 
+def test_repeated_lookups_are_planned_once_per_connection(wms_client, suppliers):
+    """The lookup is a prepared statement: PostgreSQL plans it once, then reuses the plan."""
+    sql = "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s"
+    for key in ("V-1", "V-2", "V-3"):
+        assert wms_client.get(f"/api/v1/crosswalk/supplier/ERP/{key}/").status_code == 200
+    with connection.cursor() as cursor:
+        cursor.execute(sql, ["%JOIN mdm_sourcesystem ms ON ms.id = m.system_id%"])
+        assert cursor.fetchone()[0] == 1
+
+
+@pytest.mark.parametrize("accept", [None, "*/*", "application/json", "application/json; indent=2",
+                                    "text/html;q=0.5, application/json"])
+def test_lookup_answers_json_to_any_accept_that_allows_it(wms_client, suppliers, accept):
+    headers = {"HTTP_ACCEPT": accept} if accept else {}
+    response = wms_client.get("/api/v1/crosswalk/supplier/ERP/V-1/", **headers)
+    assert response.status_code == 200 and response["Content-Type"].startswith("application/json")
+    assert response.json()["golden_id"] == suppliers[0]
+
+
+def test_lookup_refuses_an_accept_it_cannot_serve(wms_client, suppliers):
+    response = wms_client.get("/api/v1/crosswalk/supplier/ERP/V-1/", HTTP_ACCEPT="text/csv")
+    assert response.status_code == 406
+
+
 def test_lookup_answers_the_survivor_while_a_merge_is_committed(wms_client, suppliers):
     """Source records still pointing at a merged golden record answer with its survivor."""
     survivor, victim = (Supplier.objects.get(golden_id=g) for g in suppliers[:2])
