@@ -86,14 +86,18 @@ def review_reject(*, task: ReviewTask, user: Any, reason: str) -> None:
         not_a_match(entity=task.entity, left=left, right=task.candidate_golden_id, user=user, reason=reason)
         if task.source_record_id:
             record = SourceRecord.objects.select_for_update().get(pk=task.source_record_id)
-            if not record.golden_id:
-                remaining = ReviewTask.objects.filter(
-                    source_record=record, status__in=(ReviewStatus.OPEN, ReviewStatus.DEFERRED)
-                ).exclude(pk=task.pk)
-                if not remaining.exists():
+            remaining = ReviewTask.objects.filter(
+                source_record=record, status__in=(ReviewStatus.OPEN, ReviewStatus.DEFERRED)
+            ).exclude(pk=task.pk)
+            if not remaining.exists():
+                # The last open question about this record: it stays with its own golden record.
+                created = not record.golden_id
+                if created:
                     golden_services.create_golden_records(entity=task.entity, groups=[[record]])
+                if created or record.status == SourceStatus.PENDING_REVIEW:
                     record.status = SourceStatus.LINKED
                     record.save()
+                if created:
                     golden_services.publish_created(entity=task.entity, golden_ids=[record.golden_id])
         _close(task, ReviewStatus.REJECTED, user, reason)
 

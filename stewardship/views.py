@@ -213,7 +213,7 @@ def _golden_or_404(entity: str, golden_id: str):
 def golden_detail(request: HttpRequest, entity: str, golden_id: str) -> HttpResponse:
     golden = _golden_or_404(entity, golden_id)
     members = selectors.crosswalk(golden)
-    linked = [m for m in members if m.status == SourceStatus.LINKED]
+    linked = [m for m in members if m.status in (SourceStatus.LINKED, SourceStatus.PENDING_REVIEW)]
     return render(request, "stewardship/golden_detail.html", {
         "golden": golden,
         "entity": entity,

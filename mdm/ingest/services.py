@@ -31,6 +31,7 @@ from mdm.ingest.schema import ENTITY_FIELDS, SOURCE_KEY_MAX_LENGTH
 from mdm.ingest.validation import FieldError, missing_reference_error, validate_record
 from mdm.models import SourceRecord, SourceStatus, SourceSystem
 from mdm.normalization import normalize_record
+from mdm.selectors import resolve_golden
 from mdm.services import golden as golden_services
 
 # Keys the file reader adds to a row it could not read whole (kept raw, quarantined).
@@ -317,16 +318,18 @@ def _ingest_round(
             outcome = Outcome.LINKED if is_new or not old_golden else Outcome.UPDATED
             results[index] = RecordResult(record.source_key, outcome, decision.golden_id)
         elif decision.action == "keep":
-            record.status = SourceStatus.LINKED
+            if record.status != SourceStatus.PENDING_REVIEW:  # an open review stays open
+                record.status = SourceStatus.LINKED
             affected.add(record.golden_id)
             results[index] = RecordResult(record.source_key, Outcome.UPDATED, record.golden_id)
         elif decision.action == "review":
+            # Its own golden record until a steward decides: integrations can resolve its key
+            # at once, and later records that match it join it instead of waiting in review too.
             record.status = SourceStatus.PENDING_REVIEW
-            results[index] = RecordResult(record.source_key, Outcome.PENDING_REVIEW, record.golden_id or None)
-            if old_golden:
-                affected.add(old_golden)
+            new_groups[f"review:{index}"].append((index, record))
         else:  # new golden record, possibly shared by several records of this batch
-            record.status = SourceStatus.LINKED
+            record.status = (SourceStatus.PENDING_REVIEW if decision.detail.get("review_against_group")
+                             else SourceStatus.LINKED)
             new_groups[decision.group or f"#{index}"].append((index, record))
         (to_create if is_new else to_update).append(record)
 
@@ -335,7 +338,8 @@ def _ingest_round(
         golden_services.create_golden_records(entity=entity, groups=[[r for _, r in g] for g in groups])
         for group in groups:
             for index, record in group:
-                results[index] = RecordResult(record.source_key, Outcome.CREATED, record.golden_id)
+                outcome = Outcome.PENDING_REVIEW if record.status == SourceStatus.PENDING_REVIEW else Outcome.CREATED
+                results[index] = RecordResult(record.source_key, outcome, record.golden_id)
 
     if to_create:
         create_tracked(to_create, SourceRecord)
@@ -378,31 +382,71 @@ def reprocess_source_records(*, records: Sequence[SourceRecord], reason: str | N
 
 
 def rematch_pending_reviews(*, entity: str, reason: str, batch_size: int = 1000) -> list[RecordResult]:
-    """Match again the records that wait in review with no golden record and no steward decision.
+    """Match again the records waiting in review that no steward has decided or deferred.
 
     For use after the match model was (re)trained: a record the untrained model could not
-    decide may be clear to the trained one. Its open review tasks are made obsolete first; a
-    record a steward has deferred is left alone. Records still uncertain get fresh tasks.
+    decide may be clear to the trained one. Its open review tasks are made obsolete first. A
+    record that now matches a golden record has its own golden record merged into that one
+    (so the id it had keeps resolving); one that matches nothing keeps its own golden record
+    and is linked; one still uncertain stays in review with fresh tasks.
     """
     from stewardship.models import ReviewStatus, ReviewTask
 
-    pending = {r.pk: r for r in SourceRecord.objects.select_related("system").filter(
-        entity=entity, status=SourceStatus.PENDING_REVIEW, golden_id="")}
+    pending = set(SourceRecord.objects.filter(entity=entity, status=SourceStatus.PENDING_REVIEW)
+                  .values_list("pk", flat=True))
     steward_touched = set(ReviewTask.objects.filter(source_record_id__in=pending).exclude(
         status=ReviewStatus.OPEN).values_list("source_record_id", flat=True))
-    records = [r for pk, r in sorted(pending.items()) if pk not in steward_touched]
+    ids = sorted(pending - steward_touched)
     results: list[RecordResult] = []
+    matcher = linking.default_matcher()
     with change_context(reason=reason):
-        for start in range(0, len(records), batch_size):
-            batch = records[start:start + batch_size]
+        for start in range(0, len(ids), batch_size):
             with transaction.atomic():
+                batch = list(SourceRecord.objects.select_for_update().select_related("system")
+                             .filter(pk__in=ids[start:start + batch_size], status=SourceStatus.PENDING_REVIEW)
+                             .order_by("pk"))
                 tasks = list(ReviewTask.objects.select_for_update().filter(
                     source_record_id__in=[r.pk for r in batch], status=ReviewStatus.OPEN))
                 for task in tasks:
                     task.status = ReviewStatus.OBSOLETE
                     task.reason = reason
                 bulk_update_tracked(tasks, ReviewTask, ["status", "reason"])
-                results.extend(reprocess_source_records(records=batch, reason=reason))
+                results.extend(_rematch(entity=entity, records=batch, matcher=matcher, reason=reason))
+    return results
+
+
+def _rematch(*, entity: str, records: list[SourceRecord], matcher: linking.Matcher,
+             reason: str) -> list[RecordResult]:
+    without = [r for r in records if not r.golden_id]
+    if without:  # waited in review before records in review had a golden record of their own
+        golden_services.create_golden_records(entity=entity, groups=[[r] for r in without])
+        bulk_update_tracked(without, SourceRecord, ["golden_id"])
+        golden_services.publish_created(entity=entity, golden_ids=[r.golden_id for r in without])
+    decisions = matcher.decide(entity=entity, records=records)
+    model = golden_services.golden_model(entity)
+    first_of_group: dict[str, SourceRecord] = {}
+    results: list[RecordResult] = []
+    for record, decision in zip(records, decisions, strict=True):
+        target = ""
+        if decision.action == "link":
+            target = decision.golden_id
+        elif decision.action == "new" and decision.group:
+            target = first_of_group.setdefault(decision.group, record).golden_id
+        if decision.action == "review" or decision.detail.get("review_against_group"):
+            results.append(RecordResult(record.source_key, Outcome.PENDING_REVIEW, record.golden_id))
+            continue
+        if target and target != record.golden_id:
+            own = model.objects.get(golden_id=record.golden_id)
+            survivor = golden_services.golden_merge(survivor=resolve_golden(entity=entity, golden_id=target),
+                                                    victim=own, user=None, reason=reason)
+            record.golden_id = survivor.golden_id
+            outcome = Outcome.LINKED
+        else:
+            outcome = Outcome.UNCHANGED  # no match: the record keeps its own golden record
+        record.status = SourceStatus.LINKED
+        results.append(RecordResult(record.source_key, outcome, record.golden_id))
+    bulk_update_tracked(records, SourceRecord, ["status", "golden_id", "match_keys"])
+    matcher.after_save(entity=entity, records=records, decisions=decisions)
     return results
 
 

@@ -29,8 +29,9 @@ from mdm.models import (
 from mdm.survivorship import Member, survive
 
 # Source record statuses whose (last valid) values feed survivorship. A linked record that
-# later sent a malformed update stays a member with its last good values while quarantined.
-MEMBER_STATUSES = (SourceStatus.LINKED, SourceStatus.QUARANTINED)
+# later sent a malformed update stays a member with its last good values while quarantined; a
+# record waiting in review is the member of its own golden record until a steward decides.
+MEMBER_STATUSES = (SourceStatus.LINKED, SourceStatus.PENDING_REVIEW, SourceStatus.QUARANTINED)
 
 # Attributes that are relationships: survived as the source key they name, then resolved.
 RELATION_ATTRIBUTES = {"product": {"supplier_key"}, "location": {"parent_key"}}

@@ -30,6 +30,9 @@ from mdm.models import BlockingKey, GoldenStatus, MatchModelVersion, SourceRecor
 from mdm.uom.selectors import resolve_unit
 
 MATCHED_ENTITIES = ("supplier", "product", "location")
+# Members a new record is compared with: linked ones, and those waiting in review on a golden
+# record of their own (a record that matches one of those joins it).
+CANDIDATE_STATUSES = (SourceStatus.LINKED, SourceStatus.PENDING_REVIEW)
 logger = logging.getLogger(__name__)
 
 
@@ -114,11 +117,11 @@ class HubMatcher:
         members: dict[str, list[tuple[int, dict]]] = defaultdict(list)
         if candidate_ids:
             golden_of = dict(
-                SourceRecord.objects.filter(pk__in=candidate_ids, status=SourceStatus.LINKED)
+                SourceRecord.objects.filter(pk__in=candidate_ids, status__in=CANDIDATE_STATUSES)
                 .exclude(golden_id="").values_list("pk", "golden_id")
             )
             for pk, golden_id, stored, normalized in SourceRecord.objects.filter(
-                entity=entity, golden_id__in=set(golden_of.values()), status=SourceStatus.LINKED
+                entity=entity, golden_id__in=set(golden_of.values()), status__in=CANDIDATE_STATUSES
             ).values_list("pk", "golden_id", "match_keys", "normalized"):
                 members[golden_id].append((pk, stored or match_keys(entity, normalized)))
         refused = self._not_a_match(entity, records, set(members))
@@ -130,6 +133,8 @@ class HubMatcher:
         for position, block in enumerate(blocks):
             goldens = {golden_of[rid] for key in block for rid in by_key.get(key, ()) if rid in golden_of}
             goldens -= refused.get(position, set())
+            # A record in review being matched again is asked whether it belongs elsewhere.
+            goldens.discard(records[position].golden_id)
             spans: dict[str, tuple[int, int]] = {}
             for golden_id in sorted(goldens):
                 start = len(pair_right)

@@ -50,6 +50,10 @@ def test_uncertain_match_becomes_a_review_task_with_contributions(erp, portal, s
     assert result.outcome == "pending_review"
     task = ReviewTask.objects.get()
     assert task.status == ReviewStatus.OPEN and task.candidate_golden_id.startswith("SUP-")
+    # Until a steward decides, the record is the member of a golden record of its own.
+    own = Supplier.objects.get(golden_id=result.golden_id)
+    assert own.status == GoldenStatus.ACTIVE and own.name == "Acme Corp" and task.golden_id == own.golden_id
+    assert SourceRecord.objects.get(source_key="SUP-9").status == SourceStatus.PENDING_REVIEW
     fields = {c["field"] for c in task.contributions}
     assert {"prior", "name"} <= fields
     assert abs(sum(c["weight"] for c in task.contributions) - task.score) < 0.05
@@ -59,8 +63,25 @@ def test_uncertain_match_becomes_a_review_task_with_contributions(erp, portal, s
     task.refresh_from_db()
     assert task.status == ReviewStatus.MERGED and task.decided_by == steward
     assert task.history.first().history_change_reason == "same company, confirmed by phone"
+    # The id the record had meanwhile keeps resolving: its golden record was merged into the candidate.
+    own.refresh_from_db()
+    assert own.status == GoldenStatus.MERGED and own.merged_into.golden_id == golden_id
     with pytest.raises(DecisionError):
         review_merge(task=task, user=steward, reason="again")
+
+
+def test_a_record_matching_one_in_review_joins_its_golden_record(erp, portal, wms, steward):
+    """Records in review do not make their look-alikes wait too: those join the same golden record,
+    and the steward's one decision carries them all."""
+    ingest_records(system=erp, entity="supplier", records=[ACME_ERP])
+    uncertain = {"name": "Acme Corp", "country": "US", "city": "Cambridge", "phone": "+1 617 555 0199"}
+    pending = ingest_records(system=portal, entity="supplier", records=[{**uncertain, "source_key": "SUP-9"}])[0]
+    twin = ingest_records(system=wms, entity="supplier", records=[{**uncertain, "source_key": "acme-cambridge"}])[0]
+    assert pending.outcome == "pending_review" and twin.outcome == "linked"
+    assert twin.golden_id == pending.golden_id
+    task = ReviewTask.objects.get(status=ReviewStatus.OPEN)
+    survivor = review_merge(task=task, user=steward, reason="one company, two sites' records")
+    assert {r.golden_id for r in SourceRecord.objects.filter(source_key__in=["SUP-9", "acme-cambridge"])} == {survivor}
 
 
 def test_not_a_match_is_remembered_and_never_auto_linked(erp, portal, steward):
@@ -68,9 +89,10 @@ def test_not_a_match_is_remembered_and_never_auto_linked(erp, portal, steward):
     ingest_records(system=portal, entity="supplier", records=[
         {"source_key": "SUP-9", "name": "Acme Corp", "country": "US", "city": "Cambridge"}])
     task = ReviewTask.objects.get()
+    own_golden = SourceRecord.objects.get(source_key="SUP-9").golden_id
     review_reject(task=task, user=steward, reason="a different Acme")
     record = SourceRecord.objects.get(source_key="SUP-9")
-    assert record.status == SourceStatus.LINKED and record.golden_id != task.candidate_golden_id
+    assert record.status == SourceStatus.LINKED and record.golden_id == own_golden != task.candidate_golden_id
     assert NotAMatch.objects.filter(reason="a different Acme").exists()
     # The same record changes to look even more alike: still not linked to the refused record.
     ingest_records(system=portal, entity="supplier", records=[{**ACME_PORTAL, "source_key": "SUP-9"}])
@@ -182,12 +204,17 @@ def test_records_in_review_are_matched_again_after_training_unless_a_steward_def
     MatchModelVersion.objects.create(entity="supplier", version=1, params=default_model("supplier").to_params(),
                                      thresholds={"upper": first_task.score - 1, "lower": first_task.score - 5})
 
+    own_golden = SourceRecord.objects.get(source_key="SUP-9").golden_id
     results = rematch_pending_reviews(entity="supplier", reason="model v1 trained")
 
     assert [(r.source_key, r.outcome) for r in results] == [("SUP-9", "linked")]
     record = SourceRecord.objects.get(source_key="SUP-9")
     assert record.status == SourceStatus.LINKED
-    assert record.golden_id == SourceRecord.objects.get(source_key="V-1001").golden_id
+    # Its closest match is SUP-10 ("Acme Corp."), waiting in review on a golden record of its own:
+    # SUP-9 joins that one, and the steward's decision on SUP-10 will carry both.
+    assert record.golden_id == SourceRecord.objects.get(source_key="SUP-10").golden_id
+    merged = Supplier.objects.get(golden_id=own_golden)
+    assert merged.status == "merged" and merged.merged_into.golden_id == record.golden_id
     first_task.refresh_from_db()
     assert first_task.status == ReviewStatus.OBSOLETE
     assert first_task.history.first().history_change_reason == "model v1 trained"

@@ -60,5 +60,5 @@ def rematch_summary(entity: str, reason: str) -> str:
     if not counts:
         return "no records waited in review"
     return (f"matched again {sum(counts.values())} records that waited in review: "
-            f"linked {counts[Outcome.LINKED] + counts[Outcome.UPDATED]}, created {counts[Outcome.CREATED]}, "
+            f"linked {counts[Outcome.LINKED]}, kept their own golden record {counts[Outcome.UNCHANGED]}, "
             f"still pending review {counts[Outcome.PENDING_REVIEW]}")
