@@ -7,7 +7,9 @@ the database work of a load. Updates COPY the new values into a temporary table 
 `UPDATE ... FROM` it, instead of Django's CASE expressions (five times faster than a VALUES
 list of the same rows). Every tracked write also writes its history rows, the same rows
 simple-history's own bulk helpers would write (change context included). Other databases
-(the SQLite default) fall back to Django's bulk methods.
+(the SQLite default) fall back to Django's bulk methods, and so do small batches (a record
+arriving over REST): for a few rows, a sequence query plus COPY, or a temporary table, cost
+more round trips than one INSERT ... RETURNING or one UPDATE.
 """
 from __future__ import annotations
 
@@ -21,6 +23,13 @@ from django.utils import timezone
 from mdm.audit import bulk_history_kwargs, current_context
 
 M = TypeVar("M", bound=models.Model)
+
+# Up to this many rows, Django's own bulk statements are cheaper than COPY.
+SMALL_BATCH = 16
+
+
+def _set_based(count: int) -> bool:
+    return connection.vendor == "postgresql" and count > SMALL_BATCH
 
 
 # Fields whose Python value psycopg writes as is: COPY's text format leaves parsing to the
@@ -75,7 +84,7 @@ def copy_insert(model: type[M], objs: Sequence[M]) -> Sequence[M]:
     """INSERT `objs` (with COPY on PostgreSQL) and set their primary keys. Writes no history."""
     if not objs:
         return objs
-    if connection.vendor != "postgresql":
+    if not _set_based(len(objs)):
         return model._default_manager.bulk_create(objs, batch_size=500)
     meta = model._meta
     missing = [obj for obj in objs if obj.pk is None]
@@ -101,7 +110,8 @@ def copy_values(model: type[models.Model], field_names: Sequence[str], rows: Ite
     than the insert.
     """
     fields = [model._meta.get_field(name) for name in field_names]
-    if connection.vendor == "postgresql":
+    rows = list(rows)
+    if _set_based(len(rows)):
         _copy(model, rows, fields)
         return
     model._default_manager.bulk_create(
@@ -117,7 +127,7 @@ def write_history(model: type[models.Model], objs: Sequence[models.Model], *, hi
     """
     if not objs:
         return
-    if connection.vendor != "postgresql":
+    if not _set_based(len(objs)):
         model.history.bulk_history_create(objs, update=history_type == "~", **bulk_history_kwargs())
         return
     history_model = model.history.model
@@ -170,7 +180,7 @@ def bulk_update_tracked(
     """Update `fields` of `objs` and write one historical row per object."""
     if not objs:
         return
-    if connection.vendor == "postgresql":
+    if _set_based(len(objs)):
         _pg_update(model, objs, fields)
     else:
         model._default_manager.bulk_update(objs, fields, batch_size=batch_size)

@@ -10,7 +10,7 @@ from mdm.bulk import bulk_update_tracked, copy_values, create_tracked
 from mdm.models import BlockingKey, Product, SourceRecord, SourceStatus, Supplier
 
 pytestmark = pytest.mark.django_db
-# One record a request and a file's batch go through the same code.
+# A request's few records take Django's statements, a file's batch COPY: both write the same rows.
 SIZES = pytest.mark.parametrize("size", [3, 120])
 
 AWKWARD = 'Müller "Söhne" \\ Co.\ttab\nnew line, comma; 丸'
