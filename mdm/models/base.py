@@ -66,7 +66,10 @@ class GoldenRecord(models.Model):
 
 
 class GoldenIdCounter(models.Model):
-    """Monotonic counter per id prefix. Rows are only ever incremented, never reset."""
+    """Monotonic counter per id prefix (SQLite; PostgreSQL numbers golden ids from sequences).
+
+    Rows are only ever incremented, never reset.
+    """
 
     prefix = models.CharField(max_length=8, primary_key=True)
     last_value = models.BigIntegerField(default=0)

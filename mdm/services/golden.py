@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 
 from mdm import publish
 from mdm.bulk import bulk_update_tracked, create_tracked
@@ -41,10 +41,26 @@ def golden_model(entity: str) -> type[GoldenRecord]:
     return GOLDEN_MODELS[entity]
 
 
+def golden_id_sequence(prefix: str) -> str:
+    """The PostgreSQL sequence golden ids of this prefix are numbered from (migration 0006)."""
+    return f"mdm_golden_id_{prefix.lower()}"
+
+
 def allocate_golden_ids(*, model: type[GoldenRecord], count: int) -> list[str]:
-    """Reserve `count` new ids. The counter only grows, so an id is never handed out twice."""
+    """Reserve `count` new ids; an id is never handed out twice.
+
+    On PostgreSQL the numbers come from a sequence: no lock is held until commit, so loads and
+    requests creating golden records run side by side (a rolled-back transaction leaves a gap).
+    Elsewhere (SQLite, whose writers take turns anyway) a counter row only ever grows.
+    """
     if count <= 0:
         return []
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT nextval(%s) FROM generate_series(1, %s)",
+                           [golden_id_sequence(model.ID_PREFIX), count])
+            numbers = [row[0] for row in cursor.fetchall()]
+        return [f"{model.ID_PREFIX}-{n:06d}" for n in numbers]
     for attempt in range(2):
         try:
             with transaction.atomic():

@@ -75,7 +75,8 @@ from django.db import connection
 django.setup()
 from django.core.management import call_command
 call_command("migrate", verbosity=0)
-from mdm.models import GoldenIdCounter, SourceRecord, SourceSystem, Supplier
+from mdm.models import SourceRecord, SourceSystem, Supplier
+from mdm.services.golden import golden_id_sequence
 from mdm.services.systems import create_source_system, issue_token
 if not SourceSystem.objects.filter(code="ERP").exists():
     systems = [create_source_system(code=c, name=c, priority=p) for c, p in (("ERP", 10), ("WMS", 20), ("PORTAL", 30))]
@@ -90,8 +91,8 @@ if not SourceSystem.objects.filter(code="ERP").exists():
                                   golden_id=f"SUP-{{i:06d}}", raw={{"name": f"Supplier {{i}}"}},
                                   normalized={{"name": f"Supplier {{i}}"}}) for i in range(start, stop)]
         SourceRecord.objects.bulk_create(rows, batch_size=5000)
-    GoldenIdCounter.objects.update_or_create(prefix="SUP", defaults={{"last_value": n}})
     with connection.cursor() as c:
+        c.execute("SELECT setval(%s, %s)", [golden_id_sequence("SUP"), n])
         c.execute("ANALYZE")
 raw, _ = issue_token(system=SourceSystem.objects.get(code="WMS"), name="bench")
 print(raw)

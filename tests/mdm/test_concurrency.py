@@ -73,3 +73,38 @@ def test_merge_and_unmerge_of_the_same_golden_record_serialize(erp, wms, steward
         assert owner.status == GoldenStatus.ACTIVE
     assert Supplier.objects.get(pk=globex.pk).status == GoldenStatus.ACTIVE
     assert Supplier.objects.get(pk=initech.pk).merged_into_id == acme.pk
+
+
+def test_creating_golden_records_does_not_wait_for_another_open_transaction(erp, portal):
+    """Golden ids come from a sequence: a load still open holds no lock that a request creating a
+    golden record would have to wait for, and the two never get the same id."""
+    from django.db import transaction
+
+    from mdm.services.golden import allocate_golden_ids
+
+    held = threading.Event()
+    release = threading.Event()
+    taken: list[str] = []
+
+    def open_load():
+        try:
+            with transaction.atomic():
+                taken.extend(allocate_golden_ids(model=Supplier, count=3))
+                held.set()
+                release.wait(timeout=30)
+        finally:
+            connection.close()
+
+    loader = threading.Thread(target=open_load)
+    loader.start()
+    try:
+        assert held.wait(timeout=10)
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '2s'")  # a wait would fail the request instead of hanging
+        result = ingest_records(system=portal, entity="supplier", records=[{**ACME, "source_key": "SUP-1"}])[0]
+    finally:
+        release.set()
+        loader.join(timeout=30)
+        with connection.cursor() as cursor:
+            cursor.execute("RESET lock_timeout")
+    assert result.outcome == "created" and result.golden_id not in taken and len(set(taken)) == 3
