@@ -76,3 +76,22 @@ def test_rate_limit_answers_429_with_retry_after(erp_client, wms_client, monkeyp
     # The limit is per token: another system's token still gets through.
     assert wms_client.get(URL).status_code == 200
     cache.clear()
+
+
+def test_with_a_shared_cache_every_web_process_counts_against_the_same_limit(erp_client, monkeypatch, settings):
+    """CACHE_URL=redis://... keeps the rate-limit counters in Redis, where all processes see them."""
+    import os
+
+    import redis
+
+    url = os.environ["CELERY_BROKER_URL"].rsplit("/", 1)[0] + "/9"
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}}
+    monkeypatch.setattr(PerTokenThrottle, "THROTTLE_RATES", {"token": "2/min"})
+    shared = redis.Redis.from_url(url)
+    shared.flushdb()
+    try:
+        assert [erp_client.get(URL).status_code for _ in range(2)] == [200, 200]
+        assert shared.keys("*throttle_token_token:*")
+        assert erp_client.get(URL).status_code == 429
+    finally:
+        shared.flushdb()
