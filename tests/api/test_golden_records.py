@@ -27,7 +27,8 @@ def test_list_carries_every_systems_keys(erp_client, suppliers):
 def test_filters_and_search(erp_client, suppliers):
     by_tax = erp_client.get("/api/v1/suppliers/", {"tax_id": "DE100000002"}).json()["results"]
     assert [r["golden_id"] for r in by_tax] == [suppliers[1]]
-    searched = erp_client.get("/api/v1/suppliers/", {"search": "Supplier 4"}).json()["results"]
+    # Quoted, the phrase is one term (unquoted, "4" alone would also match ids like SUP-000042).
+    searched = erp_client.get("/api/v1/suppliers/", {"search": '"Supplier 4 GmbH"'}).json()["results"]
     assert [r["golden_id"] for r in searched] == [suppliers[3]]
     ids = erp_client.get("/api/v1/suppliers/", {"golden_id": f"{suppliers[0]},{suppliers[2]}"}).json()["results"]
     assert {r["golden_id"] for r in ids} == {suppliers[0], suppliers[2]}
