@@ -9,6 +9,17 @@ from mdm.services.roles import ensure_user
 from mdm.services.systems import create_source_system, issue_token
 
 
+@pytest.fixture(autouse=True)
+def _forget_match_models():
+    """Each test's database is rolled back, stored model versions with it: two tests may each
+    store a "version 1", so the process's cache of trained models must not outlive a test."""
+    from mdm.services import matching
+
+    matching._MODEL_CACHE.clear()
+    yield
+    matching._MODEL_CACHE.clear()
+
+
 @pytest.fixture
 def erp(db) -> SourceSystem:
     return create_source_system(code="ERP", name="ERP", kind="erp", priority=10)

@@ -107,6 +107,20 @@ def test_unknown_and_unlinked_keys(wms_client, erp, suppliers):
     assert wms_client.get("/api/v1/crosswalk/planet/ERP/V-1/").json()["code"] == "unknown_entity"
 
 
+def test_a_key_waiting_in_review_resolves_to_its_own_golden_record(wms_client, erp, wms, suppliers):
+    """An integration can resolve a key at once, even while a steward has yet to decide on it."""
+    from stewardship.models import ReviewTask
+
+    # Same name and country as supplier 1, nothing else in common: a match to review.
+    result = ingest_records(system=wms, entity="supplier", records=[
+        {"source_key": "W-9", "name": "Supplier 1 GmbH", "country": "DE", "city": "Hamburg"}])[0]
+    assert result.outcome == "pending_review" and result.golden_id
+    task = ReviewTask.objects.get(source_record__source_key="W-9")
+    body = wms_client.get("/api/v1/crosswalk/supplier/WMS/W-9/").json()
+    assert body["source_status"] == "pending_review" and body["golden_id"] == result.golden_id == task.golden_id
+    assert task.candidate_golden_id == suppliers[0] != body["golden_id"]
+
+
 def test_lookup_as_of_before_and_after_a_merge(wms_client, suppliers, steward):
     survivor, victim = (Supplier.objects.get(golden_id=g) for g in suppliers[:2])
     before = datetime.now(UTC)

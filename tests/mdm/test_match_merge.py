@@ -220,3 +220,28 @@ def test_records_in_review_are_matched_again_after_training_unless_a_steward_def
     assert first_task.history.first().history_change_reason == "model v1 trained"
     assert SourceRecord.objects.get(source_key="SUP-10").status == SourceStatus.PENDING_REVIEW
     assert ReviewTask.objects.get(source_record__source_key="SUP-10").status == ReviewStatus.DEFERRED
+
+
+def test_rematch_first_gives_a_golden_record_to_records_that_waited_without_one(erp, portal):
+    """Records that went to review before review records had a golden record of their own."""
+    from mdm.ingest.services import rematch_pending_reviews
+    from mdm.matching.model import default_model
+    from mdm.models import MatchModelVersion
+
+    ingest_records(system=erp, entity="supplier", records=[ACME_ERP])
+    uncertain = {"source_key": "SUP-9", "name": "Acme Corp", "country": "US", "city": "Cambridge"}
+    result = ingest_records(system=portal, entity="supplier", records=[uncertain])[0]
+    assert result.outcome == "pending_review"
+    # As such a record was stored then: pending, with no golden record.
+    SourceRecord.objects.filter(source_key="SUP-9").update(golden_id="")
+    Supplier.objects.filter(golden_id=result.golden_id).delete()
+    MatchModelVersion.objects.create(entity="supplier", version=1,
+                                     params=default_model("supplier").to_params(),
+                                     thresholds={"upper": 100.0, "lower": 90.0})  # a model sure of nothing
+
+    results = rematch_pending_reviews(entity="supplier", reason="model v1 trained")
+
+    record = SourceRecord.objects.get(source_key="SUP-9")
+    assert [(r.source_key, r.outcome) for r in results] == [("SUP-9", "unchanged")]
+    assert record.status == SourceStatus.LINKED and record.golden_id
+    assert Supplier.objects.get(golden_id=record.golden_id).status == GoldenStatus.ACTIVE
