@@ -4,12 +4,26 @@ DRF's SimpleRateThrottle keeps a list of every request time in the window and st
 whole list on every call: at a few thousand calls a minute that list is what costs. This
 throttle keeps two counters instead (this window and the previous one) and weighs the previous
 one by how much of it still overlaps the sliding window, a constant-size state per caller.
+
+With the cache in Redis (CACHE_URL), where every web process counts against the same limit,
+the counters are Redis integers: one pipelined round trip (INCR, EXPIRE, GET) per request
+instead of a read and a write of a pickled state, and two processes cannot lose each other's
+counts.
 """
 from __future__ import annotations
 
 import math
+from typing import Any
 
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from rest_framework.throttling import SimpleRateThrottle
+
+
+def _shared_client() -> Any:
+    """The Redis client behind the default cache, or None when the cache is per process."""
+    backend = caches["default"]
+    return backend._cache.get_client(write=True) if isinstance(backend, RedisCache) else None
 
 
 class PerTokenThrottle(SimpleRateThrottle):
@@ -33,6 +47,9 @@ class PerTokenThrottle(SimpleRateThrottle):
             return True
         now = self.timer()
         window = int(now // self.duration)
+        client = _shared_client()
+        if client is not None:
+            return self._allow_shared(client, now, window)
         state = self.cache.get(self.key)
         if state is None or state[0] < window - 1:
             current, previous = 0, 0
@@ -45,6 +62,21 @@ class PerTokenThrottle(SimpleRateThrottle):
             self._wait = self._seconds_until_allowed(current, previous, elapsed)
             return False
         self.cache.set(self.key, (window, current + 1, previous), 2 * self.duration)
+        return True
+
+    def _allow_shared(self, client: Any, now: float, window: int) -> bool:
+        current_key, previous_key = f"{self.key}:{window}", f"{self.key}:{window - 1}"
+        pipe = client.pipeline(transaction=False)
+        pipe.incr(current_key)
+        pipe.expire(current_key, 2 * self.duration)
+        pipe.get(previous_key)
+        current, _, previous = pipe.execute()
+        before, previous = current - 1, int(previous or 0)
+        elapsed = (now % self.duration) / self.duration
+        if previous * (1 - elapsed) + before >= self.num_requests:
+            client.decr(current_key)  # a refused request does not count
+            self._wait = self._seconds_until_allowed(before, previous, elapsed)
+            return False
         return True
 
     def _seconds_until_allowed(self, current: int, previous: int, elapsed: float) -> float:
