@@ -1,4 +1,5 @@
 """The Celery application of the hub; `celery -A mdm worker` finds it here."""
+import gc
 import os
 
 import kombu.pools
@@ -18,6 +19,7 @@ def close_broker_connections() -> None:
     it inherits (kombu's after-fork hook), and a connection still waiting for replies (after a
     ping, say) then reads from the socket it shares with this process and blocks forever.
     """
+    gc.collect()  # a pool dropped without being closed stays registered for forked children until collected
     kombu.pools.reset()
     app._pool = None
     app.amqp._producer_pool = None

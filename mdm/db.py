@@ -64,16 +64,15 @@ def lock_keys(namespace: str, keys: Iterable[str]) -> None:
         )
 
 
+class _BoundCursor(psycopg.Cursor):
+    """A server-binding cursor whose statements are always, or never, prepared."""
 
+    def __init__(self, conn: Any, *, prepare: bool) -> None:
+        super().__init__(conn)
+        self.prepare = prepare
 
-class _PreparedCursor(psycopg.Cursor):
     def execute(self, query, params=None, *, prepare=None, binary=None):  # type: ignore[no-untyped-def]
-        return super().execute(query, params, prepare=True, binary=binary)
-
-
-class _UnpreparedCursor(psycopg.Cursor):
-    def execute(self, query, params=None, *, prepare=None, binary=None):  # type: ignore[no-untyped-def]
-        return super().execute(query, params, prepare=False, binary=binary)
+        return super().execute(query, params, prepare=self.prepare, binary=binary)
 
 
 class _StatementDebugWrapper(CursorDebugWrapper):
@@ -94,11 +93,15 @@ def server_bound_cursor(*, prepare: bool) -> Iterator[Any]:
     plan): for a lookup joining several indexed tables, planning costs several times the
     execution. prepare=False never prepares, for statements whose best plan depends on the
     size of a bound array. Needs the `prepare_threshold` the settings give PostgreSQL; without
-    it (DB_PREPARED_STATEMENTS=0) nothing is prepared.
+    it (DB_PREPARED_STATEMENTS=0) nothing is prepared. On other databases: a plain cursor.
     """
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            yield cursor
+        return
     connection.ensure_connection()
     connection.validate_thread_sharing()
-    raw = (_PreparedCursor if prepare else _UnpreparedCursor)(connection.connection)
+    raw = _BoundCursor(connection.connection, prepare=prepare)
     cursor = _StatementDebugWrapper(raw, connection) if connection.queries_logged else connection.make_cursor(raw)
     with cursor:
         yield cursor

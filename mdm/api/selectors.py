@@ -150,15 +150,9 @@ def crosswalk_lookup(*, entity: str, system: str, source_key: str, as_of: dateti
     if as_of is not None:
         return _crosswalk_lookup_as_of(entity=entity, system=system, source_key=source_key, as_of=as_of)
     statuses = [str(status) for status in CROSSWALK_STATUSES]
-    params = [*statuses, system, entity, source_key, *statuses]
-    if connection.vendor == "postgresql":
-        with server_bound_cursor(prepare=True) as cursor:
-            cursor.execute(_lookup_sql(entity), params)
-            rows = cursor.fetchall()
-    else:
-        with connection.cursor() as cursor:
-            cursor.execute(_lookup_sql(entity), params)
-            rows = cursor.fetchall()
+    with server_bound_cursor(prepare=True) as cursor:
+        cursor.execute(_lookup_sql(entity), [*statuses, system, entity, source_key, *statuses])
+        rows = cursor.fetchall()
     if not rows:
         raise _not_found(entity, system, source_key, None)
     _code, _key, _status, _first, _last, own_status, golden_id, golden_status, version = rows[0]

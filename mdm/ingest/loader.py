@@ -209,20 +209,12 @@ def _partition(record: dict[str, Any], workers: int) -> int:
     return zlib.crc32(str(key).strip().encode()) % workers
 
 
-def _close_broker_connections() -> None:
-    """Close this process's pooled broker connections before forking: the children inherit nothing open."""
-    import gc
-
+def _load_in_workers(system, entity, records, reason, batch_size, workers, progress) -> LoadResult:
     from mdm.celery import close_broker_connections
 
-    gc.collect()  # a pool dropped without being closed is still registered for the children until collected
-    close_broker_connections()
-
-
-def _load_in_workers(system, entity, records, reason, batch_size, workers, progress) -> LoadResult:
     context = multiprocessing.get_context("fork")
     connections.close_all()  # each worker opens its own connection
-    _close_broker_connections()
+    close_broker_connections()  # nor does it inherit an open broker connection
     inboxes = [context.Queue(maxsize=2) for _ in range(workers)]
     outbox = context.Queue()
     processes = [context.Process(target=_worker, args=(system.pk, entity, reason, inbox, outbox), daemon=True)

@@ -427,14 +427,13 @@ def _rematch(*, entity: str, records: list[SourceRecord], matcher: linking.Match
     first_of_group: dict[str, SourceRecord] = {}
     results: list[RecordResult] = []
     for record, decision in zip(records, decisions, strict=True):
-        target = ""
-        if decision.action == "link":
-            target = decision.golden_id
-        elif decision.action == "new" and decision.group:
-            target = first_of_group.setdefault(decision.group, record).golden_id
         if decision.action == "review" or decision.detail.get("review_against_group"):
             results.append(RecordResult(record.source_key, Outcome.PENDING_REVIEW, record.golden_id))
             continue
+        if decision.action == "link":
+            target = decision.golden_id
+        else:  # "new": records of this batch that match each other join the first one's golden record
+            target = first_of_group.setdefault(decision.group, record).golden_id if decision.group else ""
         if target and target != record.golden_id:
             own = model.objects.get(golden_id=record.golden_id)
             survivor = golden_services.golden_merge(survivor=resolve_golden(entity=entity, golden_id=target),
