@@ -91,14 +91,14 @@ def review_reject(*, task: ReviewTask, user: Any, reason: str) -> None:
             ).exclude(pk=task.pk)
             if not remaining.exists():
                 # The last open question about this record: it stays with its own golden record.
-                created = not record.golden_id
-                if created:
+                if not record.golden_id:
                     golden_services.create_golden_records(entity=task.entity, groups=[[record]])
-                if created or record.status == SourceStatus.PENDING_REVIEW:
                     record.status = SourceStatus.LINKED
                     record.save()
-                if created:
                     golden_services.publish_created(entity=task.entity, golden_ids=[record.golden_id])
+                elif record.status == SourceStatus.PENDING_REVIEW:
+                    record.status = SourceStatus.LINKED
+                    record.save()
         _close(task, ReviewStatus.REJECTED, user, reason)
 
 
