@@ -6,4 +6,7 @@ class MdmConfig(AppConfig):
     verbose_name = "Master data"
 
     def ready(self) -> None:
-        from . import audit  # noqa: F401  (connects the history signal)
+        from . import (
+            audit,  # noqa: F401  (connects the history signal)
+            db,  # noqa: F401  (registers the `any` lookup)
+        )

@@ -42,7 +42,7 @@ def crosswalk_keys(*, entity: str, golden_ids: Sequence[str]) -> dict[str, dict[
     """golden_id -> {system code: [source keys]} for the records linked to each golden record."""
     keys: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     rows = (
-        SourceRecord.objects.filter(entity=entity, golden_id__in=golden_ids, status__in=CROSSWALK_STATUSES)
+        SourceRecord.objects.filter(entity=entity, golden_id__any=golden_ids, status__in=CROSSWALK_STATUSES)
         .order_by("system__code", "source_key")
         .values_list("golden_id", "system__code", "source_key")
     )

@@ -92,10 +92,10 @@ def review_reject(*, task: ReviewTask, user: Any, reason: str) -> None:
             if not remaining.exists():
                 # The last open question about this record: it stays with its own golden record.
                 if not record.golden_id:
-                    golden_services.create_golden_records(entity=task.entity, groups=[[record]])
+                    created = golden_services.create_golden_records(entity=task.entity, groups=[[record]])
                     record.status = SourceStatus.LINKED
                     record.save()
-                    golden_services.publish_created(entity=task.entity, golden_ids=[record.golden_id])
+                    golden_services.publish_created(entity=task.entity, goldens=created)
                 elif record.status == SourceStatus.PENDING_REVIEW:
                     record.status = SourceStatus.LINKED
                     record.save()

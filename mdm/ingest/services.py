@@ -190,7 +190,7 @@ def _ingest_round(
     existing = {
         r.source_key: r
         for r in SourceRecord.objects.select_for_update()
-        .filter(system=system, entity=entity, source_key__in=keys)
+        .filter(system=system, entity=entity, source_key__any=keys)
     }
     units = _unit_resolver(system) if entity == "product" else None
 
@@ -279,7 +279,7 @@ def _ingest_round(
             known.update(
                 (ref_entity, k)
                 for k in SourceRecord.objects.filter(
-                    system=system, entity=ref_entity, source_key__in=ref_keys,
+                    system=system, entity=ref_entity, source_key__any=ref_keys,
                     status__in=(SourceStatus.LINKED, SourceStatus.PENDING_REVIEW),
                 ).values_list("source_key", flat=True)
             )
@@ -335,7 +335,7 @@ def _ingest_round(
 
     if new_groups:
         groups = list(new_groups.values())
-        golden_services.create_golden_records(entity=entity, groups=[[r for _, r in g] for g in groups])
+        created = golden_services.create_golden_records(entity=entity, groups=[[r for _, r in g] for g in groups])
         for group in groups:
             for index, record in group:
                 outcome = Outcome.PENDING_REVIEW if record.status == SourceStatus.PENDING_REVIEW else Outcome.CREATED
@@ -349,13 +349,12 @@ def _ingest_round(
                                                       "updated_at"])
     if touched:
         # last_seen is excluded from history: a re-send of the same content is not a change.
-        SourceRecord.objects.filter(pk__in=touched).update(last_seen=now)
+        SourceRecord.objects.filter(pk__any=touched).update(last_seen=now)
     linking.after_save(entity=entity, items=valid, decisions=decisions, matcher=matcher)
 
     if new_groups:
-        new_ids = [g[0][1].golden_id for g in new_groups.values()]
-        golden_services.sync_relationships(entity=entity, golden_ids=new_ids)
-        golden_services.publish_created(entity=entity, golden_ids=new_ids)
+        golden_services.sync_relationships(entity=entity, golden_ids=[g.golden_id for g in created])
+        golden_services.publish_created(entity=entity, goldens=created)
     golden_services.recompute_golden_records(entity=entity, golden_ids=affected - {""})
 
     arrived = [r.source_key for _, r, _ in valid]
@@ -419,9 +418,9 @@ def _rematch(*, entity: str, records: list[SourceRecord], matcher: linking.Match
              reason: str) -> list[RecordResult]:
     without = [r for r in records if not r.golden_id]
     if without:  # waited in review before records in review had a golden record of their own
-        golden_services.create_golden_records(entity=entity, groups=[[r] for r in without])
+        created = golden_services.create_golden_records(entity=entity, groups=[[r] for r in without])
         bulk_update_tracked(without, SourceRecord, ["golden_id"])
-        golden_services.publish_created(entity=entity, golden_ids=[r.golden_id for r in without])
+        golden_services.publish_created(entity=entity, goldens=created)
     decisions = matcher.decide(entity=entity, records=records)
     model = golden_services.golden_model(entity)
     first_of_group: dict[str, SourceRecord] = {}

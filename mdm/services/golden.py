@@ -77,6 +77,10 @@ def allocate_golden_ids(*, model: type[GoldenRecord], count: int) -> list[str]:
     return [f"{model.ID_PREFIX}-{n:06d}" for n in range(start, start + count)]
 
 
+# What survivorship reads of a member (the raw payload and errors stay in the database).
+MEMBER_FIELDS = ("golden_id", "source_key", "updated_at", "normalized", "system__code", "system__priority")
+
+
 def _members(records: Iterable[SourceRecord]) -> list[Member]:
     return [
         Member(
@@ -97,7 +101,9 @@ def _field_value(model: type[GoldenRecord], attribute: str, value: Any) -> Any:
     if value is None:
         return None if field.null else ""
     if isinstance(field, models.DecimalField):
-        return Decimal(str(value))
+        # As the database will give it back (1.5 -> 1.500000), so the golden record in hand and
+        # the one read later publish the same value.
+        return Decimal(str(value)).quantize(Decimal(1).scaleb(-field.decimal_places))
     return value
 
 
@@ -163,11 +169,11 @@ def recompute_golden_records(
     ids = sorted(set(golden_ids))
     if not ids:
         return []
-    goldens = {g.golden_id: g for g in model.objects.select_for_update().filter(golden_id__in=ids)}
+    goldens = {g.golden_id: g for g in model.objects.select_for_update().filter(golden_id__any=ids)}
     members_by_golden: dict[str, list[SourceRecord]] = defaultdict(list)
     for record in SourceRecord.objects.select_related("system").filter(
-        entity=entity, golden_id__in=ids, status__in=MEMBER_STATUSES
-    ):
+        entity=entity, golden_id__any=ids, status__in=MEMBER_STATUSES
+    ).only(*MEMBER_FIELDS):
         members_by_golden[record.golden_id].append(record)
 
     changed: list[GoldenRecord] = []
@@ -235,7 +241,7 @@ def _sync_product_suppliers(golden_ids: Sequence[str]) -> None:
     from mdm.models import Supplier
 
     records = list(
-        SourceRecord.objects.filter(entity="product", golden_id__in=golden_ids, status__in=MEMBER_STATUSES)
+        SourceRecord.objects.filter(entity="product", golden_id__any=golden_ids, status__in=MEMBER_STATUSES)
     )
     wanted_refs = {(r.system_id, r.normalized.get("supplier_key")) for r in records
                    if r.normalized.get("supplier_key")}
@@ -243,7 +249,7 @@ def _sync_product_suppliers(golden_ids: Sequence[str]) -> None:
     supplier_pk = dict(
         Supplier.objects.filter(golden_id__in=set(ref_goldens.values())).values_list("golden_id", "pk")
     )
-    products = dict(Product.objects.filter(golden_id__in=golden_ids).values_list("golden_id", "pk"))
+    products = dict(Product.objects.filter(golden_id__any=golden_ids).values_list("golden_id", "pk"))
     desired: dict[tuple[int, int], SourceRecord] = {}
     for record in records:
         key = record.normalized.get("supplier_key")
@@ -272,7 +278,7 @@ def _sync_product_suppliers(golden_ids: Sequence[str]) -> None:
 def _sync_location_parents(golden_ids: Sequence[str]) -> None:
     records = list(
         SourceRecord.objects.select_related("system")
-        .filter(entity="location", golden_id__in=golden_ids, status__in=MEMBER_STATUSES)
+        .filter(entity="location", golden_id__any=golden_ids, status__in=MEMBER_STATUSES)
         .order_by("system__priority", "pk")
     )
     wanted_refs = {(r.system_id, r.normalized.get("parent_key")) for r in records if r.normalized.get("parent_key")}
@@ -283,7 +289,7 @@ def _sync_location_parents(golden_ids: Sequence[str]) -> None:
         parent = ref_goldens.get((record.system_id, key)) if key else None
         if parent and parent != record.golden_id:
             parent_for.setdefault(record.golden_id, parent)
-    locations = {loc.golden_id: loc for loc in Location.objects.filter(golden_id__in=golden_ids)}
+    locations = {loc.golden_id: loc for loc in Location.objects.filter(golden_id__any=golden_ids)}
     parent_pk = dict(Location.objects.filter(golden_id__in=set(parent_for.values())).values_list("golden_id", "pk"))
     for golden_id, location in locations.items():
         want = parent_pk.get(parent_for.get(golden_id, ""))
@@ -292,10 +298,14 @@ def _sync_location_parents(golden_ids: Sequence[str]) -> None:
             location.save(update_fields=["parent", "updated_at"])
 
 
-def publish_created(*, entity: str, golden_ids: Sequence[str]) -> None:
-    """Publish `created` events once the new golden records' source records are saved."""
-    model = golden_model(entity)
-    goldens = list(model.objects.filter(golden_id__in=golden_ids))
+def publish_created(*, entity: str, goldens: Sequence[GoldenRecord]) -> None:
+    """Publish `created` events once the new golden records' source records are saved.
+
+    `goldens` as create_golden_records returned them. Locations are read again: their parent was
+    set since, by sync_relationships.
+    """
+    if entity == "location":
+        goldens = list(Location.objects.select_related("parent").filter(golden_id__any=[g.golden_id for g in goldens]))
     publish.golden_events(entity=entity, events=[(g, "created") for g in goldens])
 
 
