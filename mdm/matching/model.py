@@ -294,6 +294,15 @@ class MatchModel:
         """Scores of pairs (lefts[i], rights[i])."""
         return self.score_columns(self.columns(lefts), self.columns(rights), workers=workers)
 
+    def score_indexed(self, lefts: Sequence[dict], left_index: Sequence[int], rights: Sequence[dict],
+                      right_index: Sequence[int], *, workers: int = 1) -> PairScores:
+        """Scores of pairs (lefts[left_index[i]], rights[right_index[i]]): each record's columns are
+        built once, however many pairs it is in (a golden record's members meet every record of
+        the batch that reaches it)."""
+        a = take(self.columns(lefts), np.asarray(left_index, dtype=np.intp))
+        b = take(self.columns(rights), np.asarray(right_index, dtype=np.intp))
+        return self.score_columns(a, b, workers=workers)
+
     def explain(self, scores: PairScores, row: int) -> ScoredPair:
         contributions = [Contribution("prior", "", self._prior_weight, None)]
         total = self._prior_weight

@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from django.db import connection
 from django.db.models import F, Q, Window
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import RowNumber
 
 from mdm import metrics
-from mdm.bulk import copy_values, create_tracked
+from mdm.bulk import SMALL_BATCH, copy_values, create_tracked
 from mdm.db import lock_keys
 from mdm.ingest.linking import Decision
 from mdm.matching.blocking import blocking_keys
@@ -80,7 +83,7 @@ def candidate_record_ids(entity: str, keys: set[str], *, cap: int) -> dict[str, 
     if not keys:
         return {}
     rows = (
-        BlockingKey.objects.filter(entity=entity, key__in=keys)
+        BlockingKey.objects.filter(entity=entity, key__any=keys)
         .annotate(rank=Window(RowNumber(), partition_by=[F("key")], order_by=F("id").asc()))
         .filter(rank__lte=cap + 1)
         .values_list("key", "source_record_id")
@@ -89,6 +92,28 @@ def candidate_record_ids(entity: str, keys: set[str], *, cap: int) -> dict[str, 
     for key, record_id in rows:
         by_key[key].append(record_id)
     return {key: ids for key, ids in by_key.items() if len(ids) <= cap}
+
+
+@dataclass
+class _Candidates:
+    """What the hub holds for a batch's records: per record, the golden records its blocking keys
+    reach (each with its members' (pk, row version): the inputs of its scores), and the members'
+    match keys."""
+
+    targets: list[dict[str, tuple[tuple[int, Any], ...]]]
+    member_keys: dict[int, tuple[Any, dict]]  # member pk -> (row version, match keys)
+
+
+def _row_version() -> Any:
+    """What changes whenever a source record's row does: PostgreSQL's xmin, else updated_at."""
+    if connection.vendor == "postgresql":
+        return RawSQL(f'"{SourceRecord._meta.db_table}"."xmin"::text', ())
+    return F("updated_at")
+
+
+# Evidence of one record against one golden record: its members' weights, rule hits and
+# conflicts, and where the best pair can be explained from.
+Evidence = tuple[Any, Any, Any, Any, int]
 
 
 class HubMatcher:
@@ -108,42 +133,25 @@ class HubMatcher:
         for record, block in zip(records, blocks, strict=True):
             record._blocking_keys = block  # saved by after_save
         all_keys = set().union(*blocks) if blocks else set()
+        lock = f"match:{entity}"
         # Two requests carrying the same new supplier must not both create it: transactions
-        # sharing a blocking key take turns from here to commit, and the second sees the first.
-        lock_keys(f"match:{entity}", all_keys)
-        by_key = candidate_record_ids(entity, all_keys, cap=cap)
-        candidate_ids = {rid for ids in by_key.values() for rid in ids}
-        golden_of: dict[int, str] = {}
-        members: dict[str, list[tuple[int, dict]]] = defaultdict(list)
-        if candidate_ids:
-            golden_of = dict(
-                SourceRecord.objects.filter(pk__in=candidate_ids, status__in=CANDIDATE_STATUSES)
-                .exclude(golden_id="").values_list("pk", "golden_id")
-            )
-            for pk, golden_id, stored, normalized in SourceRecord.objects.filter(
-                entity=entity, golden_id__in=set(golden_of.values()), status__in=CANDIDATE_STATUSES
-            ).values_list("pk", "golden_id", "match_keys", "normalized"):
-                members[golden_id].append((pk, stored or match_keys(entity, normalized)))
-        refused = self._not_a_match(entity, records, set(members))
-
-        # Score every (record, candidate member) pair of the batch in one vectorized call.
-        pair_left: list[int] = []
-        pair_right: list[dict] = []
-        slices: list[dict[str, tuple[int, int]]] = []
-        for position, block in enumerate(blocks):
-            goldens = {golden_of[rid] for key in block for rid in by_key.get(key, ()) if rid in golden_of}
-            goldens -= refused.get(position, set())
-            # A record in review being matched again is asked whether it belongs elsewhere.
-            goldens.discard(records[position].golden_id)
-            spans: dict[str, tuple[int, int]] = {}
-            for golden_id in sorted(goldens):
-                start = len(pair_right)
-                pair_right.extend(k for _, k in members[golden_id])
-                pair_left.extend([position] * len(members[golden_id]))
-                spans[golden_id] = (start, len(pair_right))
-            slices.append(spans)
-        db_scores = model.score_pairs([keys[i] for i in pair_left], pair_right) if pair_right else None
-        db_hit = _rule_hits(db_scores)
+        # sharing a blocking key take turns from their decision to commit, and the second sees
+        # the first. A batch gathers and scores its candidates before it takes its turn, so the
+        # batches of a load score side by side; once it holds the locks it looks again, and only
+        # records whose candidates changed meanwhile (another batch committed a record into one
+        # of their blocks) are scored again. The decisions are those of a batch that had locked
+        # first. One record (a REST call) locks first: looking twice would cost more than it saves.
+        optimistic = connection.vendor == "postgresql" and len(records) > SMALL_BATCH
+        if not optimistic:
+            lock_keys(lock, all_keys)
+        seen = self._candidates(entity, records, blocks, all_keys, cap)
+        evidence = self._score(model, keys, seen, range(len(records)))
+        if optimistic:
+            lock_keys(lock, all_keys)
+            now = self._candidates(entity, records, blocks, all_keys, cap, known=seen.member_keys)
+            changed = [p for p in range(len(records)) if now.targets[p] != seen.targets[p]]
+            if changed:
+                evidence.update(self._score(model, keys, now, changed))
 
         # Records of this batch may match each other: pairs sharing a usable block, scored at once.
         batch_blocks: dict[str, list[int]] = defaultdict(list)
@@ -166,10 +174,9 @@ class HubMatcher:
         for position in range(len(records)):
             per_cluster: dict[str, tuple] = {}
             rows: dict[str, tuple[Any, int]] = {}
-            for golden_id, (start, stop) in slices[position].items():
-                per_cluster[golden_id] = (db_scores.weight[start:stop], db_hit[start:stop],
-                                          db_scores.conflict[start:stop])
-                rows[golden_id] = (db_scores, start)
+            for golden_id, (weights, hits, conflicts, scores, start) in evidence[position].items():
+                per_cluster[golden_id] = (weights, hits, conflicts)
+                rows[golden_id] = (scores, start)
             groups = {group_of[j] for j in earlier.get(position, ()) if j in group_of}
             for group in groups:
                 weights, hits, conflicts = [], [], []
@@ -198,6 +205,76 @@ class HubMatcher:
                 group_members[decision.group].append(position)
             decisions.append(decision)
         return decisions
+
+    def _candidates(self, entity: str, records: Sequence[SourceRecord], blocks: Sequence[set[str]],
+                    all_keys: set[str], cap: int, known: dict[int, tuple[Any, dict]] | None = None) -> _Candidates:
+        """The golden records each record's blocks reach, with their members as they are now.
+
+        With `known` (members gathered before), only members new or changed since are loaded whole.
+        """
+        by_key = candidate_record_ids(entity, all_keys, cap=cap)
+        candidate_ids = {rid for ids in by_key.values() for rid in ids}
+        golden_of: dict[int, str] = {}
+        members: dict[str, list[tuple[int, Any]]] = defaultdict(list)
+        member_keys: dict[int, tuple[Any, dict]] = dict(known or {})
+        if candidate_ids:
+            golden_of = dict(
+                SourceRecord.objects.filter(pk__any=candidate_ids, status__in=CANDIDATE_STATUSES)
+                .exclude(golden_id="").values_list("pk", "golden_id")
+            )
+            rows = SourceRecord.objects.filter(entity=entity, golden_id__any=set(golden_of.values()),
+                                               status__in=CANDIDATE_STATUSES).annotate(version=_row_version())
+            if known is None:
+                for pk, golden_id, version, stored in rows.values_list("pk", "golden_id", "version", "match_keys"):
+                    members[golden_id].append((pk, version))
+                    member_keys[pk] = (version, stored)
+            else:
+                for pk, golden_id, version in rows.values_list("pk", "golden_id", "version"):
+                    members[golden_id].append((pk, version))
+                stale = [pk for ms in members.values() for pk, version in ms
+                         if member_keys.get(pk, (None,))[0] != version]
+                for pk, version, stored in SourceRecord.objects.filter(pk__any=stale).annotate(
+                    version=_row_version()
+                ).values_list("pk", "version", "match_keys"):
+                    member_keys[pk] = (version, stored)
+            # Records stored before their match keys were kept: derived from their values.
+            unkeyed = [pk for pk, (_version, stored) in member_keys.items() if not stored]
+            for pk, normalized in SourceRecord.objects.filter(pk__any=unkeyed).values_list("pk", "normalized"):
+                member_keys[pk] = (member_keys[pk][0], match_keys(entity, normalized))
+        refused = self._not_a_match(entity, records, set(members))
+        targets = []
+        for position, block in enumerate(blocks):
+            goldens = {golden_of[rid] for key in block for rid in by_key.get(key, ()) if rid in golden_of}
+            goldens -= refused.get(position, set())
+            # A record in review being matched again is asked whether it belongs elsewhere.
+            goldens.discard(records[position].golden_id)
+            targets.append({golden_id: tuple(sorted(members[golden_id])) for golden_id in sorted(goldens)})
+        return _Candidates(targets=targets, member_keys=member_keys)
+
+    @staticmethod
+    def _score(model: MatchModel, keys: Sequence[dict], candidates: _Candidates,
+               positions: Iterable[int]) -> dict[int, dict[str, Evidence]]:
+        """Score these records against their candidate golden records' members, in one vectorized call."""
+        left_index: list[int] = []
+        right_index: list[int] = []
+        member_row: dict[int, int] = {}
+        spans: dict[int, dict[str, tuple[int, int]]] = {}
+        for position in positions:
+            spans[position] = {}
+            for golden_id, members in candidates.targets[position].items():
+                start = len(right_index)
+                right_index.extend(member_row.setdefault(pk, len(member_row)) for pk, _version in members)
+                left_index.extend([position] * len(members))
+                spans[position][golden_id] = (start, len(right_index))
+        rights = [candidates.member_keys[pk][1] for pk in member_row]
+        scores = model.score_indexed(keys, left_index, rights, right_index) if right_index else None
+        hit = _rule_hits(scores)
+        return {
+            position: {golden_id: (scores.weight[start:stop], hit[start:stop], scores.conflict[start:stop],
+                                   scores, start)
+                       for golden_id, (start, stop) in by_golden.items()}
+            for position, by_golden in spans.items()
+        }
 
     @staticmethod
     def _decision(position: int, verdict: Any, per_cluster: dict, rows: dict, model: MatchModel) -> Decision:
@@ -272,7 +349,7 @@ class HubMatcher:
                     record._blocking_keys = blocking_keys(entity, match_keys(entity, record.normalized))
         keyed = [r for r in records if r.pk and hasattr(r, "_blocking_keys")]
         if keyed:
-            BlockingKey.objects.filter(source_record_id__in=[r.pk for r in keyed]).delete()
+            BlockingKey.objects.filter(source_record_id__any=[r.pk for r in keyed]).delete()
             copy_values(BlockingKey, ["entity", "key", "source_record"],
                         {(entity, key, r.pk) for r in keyed for key in r._blocking_keys})
         group_golden = {d.group: r.golden_id for r, d in zip(records, decisions, strict=True)

@@ -108,3 +108,68 @@ def test_creating_golden_records_does_not_wait_for_another_open_transaction(erp,
         with connection.cursor() as cursor:
             cursor.execute("RESET lock_timeout")
     assert result.outcome == "created" and result.golden_id not in taken and len(set(taken)) == 3
+
+
+def _unrelated(prefix: str, count: int) -> list[dict[str, str]]:
+    """Suppliers that match nothing: names of made-up words no other record shares."""
+    import hashlib
+
+    def word(text: str) -> str:
+        return "".join(chr(ord("a") + b % 26) for b in hashlib.sha256(text.encode()).digest()[:7])
+
+    return [{"source_key": f"{prefix}-{i}", "name": f"{word(f'{prefix}{i}a')} {word(f'{prefix}{i}b')}",
+             "country": "US"} for i in range(count)]
+
+
+def test_a_batch_scored_while_another_was_open_finds_what_that_one_committed(erp, portal):
+    """A load's batch scores its candidates before it waits for the batches sharing its blocking
+    keys; once its turn comes it must see what they committed: the duplicate links."""
+    from django.db import transaction
+
+    held = threading.Event()
+    release = threading.Event()
+    first: list = []
+    second: list = []
+
+    def open_batch():
+        try:
+            with transaction.atomic():
+                first.extend(ingest_records(system=erp, entity="supplier",
+                                            records=[{**ACME, "source_key": "V-1"}, *_unrelated("E", 20)]))
+                held.set()
+                release.wait(timeout=30)
+        finally:
+            connection.close()
+
+    def later_batch():
+        try:
+            second.extend(ingest_records(system=portal, entity="supplier",
+                                         records=[*_unrelated("P", 20), {**ACME, "source_key": "SUP-1"}]))
+        finally:
+            connection.close()
+
+    opener = threading.Thread(target=open_batch)
+    opener.start()
+    assert held.wait(timeout=10)
+    follower = threading.Thread(target=later_batch)
+    follower.start()
+    try:
+        # The second batch has scored (seeing no ACME yet) and now waits for the first one's locks.
+        waiting = 0
+        for _ in range(200):
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+                waiting = cursor.fetchone()[0]
+            if waiting:
+                break
+            threading.Event().wait(0.05)
+        assert waiting == 1
+    finally:
+        release.set()
+        opener.join(timeout=30)
+        follower.join(timeout=30)
+    acme_first, acme_second = first[0], second[-1]
+    assert acme_first.outcome == "created"
+    assert acme_second.outcome == "linked" and acme_second.golden_id == acme_first.golden_id
+    assert [r.outcome for r in second[:-1]] == ["created"] * 20
+    assert Supplier.objects.filter(status=GoldenStatus.ACTIVE).count() == 41
