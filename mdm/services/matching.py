@@ -233,14 +233,16 @@ class HubMatcher:
                     members[golden_id].append((pk, version))
                 stale = [pk for ms in members.values() for pk, version in ms
                          if member_keys.get(pk, (None,))[0] != version]
-                for pk, version, stored in SourceRecord.objects.filter(pk__any=stale).annotate(
-                    version=_row_version()
-                ).values_list("pk", "version", "match_keys"):
-                    member_keys[pk] = (version, stored)
+                if stale:
+                    for pk, version, stored in SourceRecord.objects.filter(pk__any=stale).annotate(
+                        version=_row_version()
+                    ).values_list("pk", "version", "match_keys"):
+                        member_keys[pk] = (version, stored)
             # Records stored before their match keys were kept: derived from their values.
             unkeyed = [pk for pk, (_version, stored) in member_keys.items() if not stored]
-            for pk, normalized in SourceRecord.objects.filter(pk__any=unkeyed).values_list("pk", "normalized"):
-                member_keys[pk] = (member_keys[pk][0], match_keys(entity, normalized))
+            if unkeyed:
+                for pk, normalized in SourceRecord.objects.filter(pk__any=unkeyed).values_list("pk", "normalized"):
+                    member_keys[pk] = (member_keys[pk][0], match_keys(entity, normalized))
         refused = self._not_a_match(entity, records, set(members))
         targets = []
         for position, block in enumerate(blocks):
