@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -138,20 +138,22 @@ class HubMatcher:
         # sharing a blocking key take turns from their decision to commit, and the second sees
         # the first. A batch gathers and scores its candidates before it takes its turn, so the
         # batches of a load score side by side; once it holds the locks it looks again, and only
-        # records whose candidates changed meanwhile (another batch committed a record into one
-        # of their blocks) are scored again. The decisions are those of a batch that had locked
-        # first. One record (a REST call) locks first: looking twice would cost more than it saves.
+        # the golden records whose members changed meanwhile (another batch linked or moved a
+        # record) are scored again. The decisions are those of a batch that had locked first.
+        # One record (a REST call) locks first: looking twice would cost more than it saves.
         optimistic = connection.vendor == "postgresql" and len(records) > SMALL_BATCH
         if not optimistic:
             lock_keys(lock, all_keys)
         seen = self._candidates(entity, records, blocks, all_keys, cap)
-        evidence = self._score(model, keys, seen, range(len(records)))
+        scored = self._score(model, keys, seen, [(p, g) for p, targets in enumerate(seen.targets) for g in targets])
+        final = seen
         if optimistic:
             lock_keys(lock, all_keys)
-            now = self._candidates(entity, records, blocks, all_keys, cap, known=seen.member_keys)
-            changed = [p for p in range(len(records)) if now.targets[p] != seen.targets[p]]
-            if changed:
-                evidence.update(self._score(model, keys, now, changed))
+            final = self._candidates(entity, records, blocks, all_keys, cap, known=seen.member_keys)
+            changed = [(p, g) for p, targets in enumerate(final.targets) for g, members in targets.items()
+                       if seen.targets[p].get(g) != members]
+            scored.update(self._score(model, keys, final, changed))
+        evidence = [{g: scored[(p, g)] for g in targets} for p, targets in enumerate(final.targets)]
 
         # Records of this batch may match each other: pairs sharing a usable block, scored at once.
         batch_blocks: dict[str, list[int]] = defaultdict(list)
@@ -250,33 +252,33 @@ class HubMatcher:
             goldens -= refused.get(position, set())
             # A record in review being matched again is asked whether it belongs elsewhere.
             goldens.discard(records[position].golden_id)
-            targets.append({golden_id: tuple(sorted(members[golden_id])) for golden_id in sorted(goldens)})
+            # (A golden record whose members all moved between the two reads has none left to score.)
+            targets.append({golden_id: tuple(sorted(members[golden_id])) for golden_id in sorted(goldens)
+                            if members.get(golden_id)})
         return _Candidates(targets=targets, member_keys=member_keys)
 
     @staticmethod
     def _score(model: MatchModel, keys: Sequence[dict], candidates: _Candidates,
-               positions: Iterable[int]) -> dict[int, dict[str, Evidence]]:
-        """Score these records against their candidate golden records' members, in one vectorized call."""
+               pairs: Sequence[tuple[int, str]]) -> dict[tuple[int, str], Evidence]:
+        """Score records against candidate golden records' members ((position, golden id) pairs),
+        in one vectorized call."""
         left_index: list[int] = []
         right_index: list[int] = []
         member_row: dict[int, int] = {}
-        spans: dict[int, dict[str, tuple[int, int]]] = {}
-        for position in positions:
-            spans[position] = {}
-            for golden_id, members in candidates.targets[position].items():
-                start = len(right_index)
-                right_index.extend(member_row.setdefault(pk, len(member_row)) for pk, _version in members)
-                left_index.extend([position] * len(members))
-                spans[position][golden_id] = (start, len(right_index))
+        spans: dict[tuple[int, str], tuple[int, int]] = {}
+        for position, golden_id in pairs:
+            members = candidates.targets[position][golden_id]
+            start = len(right_index)
+            right_index.extend(member_row.setdefault(pk, len(member_row)) for pk, _version in members)
+            left_index.extend([position] * len(members))
+            spans[(position, golden_id)] = (start, len(right_index))
+        if not right_index:
+            return {}
         rights = [candidates.member_keys[pk][1] for pk in member_row]
-        scores = model.score_indexed(keys, left_index, rights, right_index) if right_index else None
+        scores = model.score_indexed(keys, left_index, rights, right_index)
         hit = _rule_hits(scores)
-        return {
-            position: {golden_id: (scores.weight[start:stop], hit[start:stop], scores.conflict[start:stop],
-                                   scores, start)
-                       for golden_id, (start, stop) in by_golden.items()}
-            for position, by_golden in spans.items()
-        }
+        return {pair: (scores.weight[start:stop], hit[start:stop], scores.conflict[start:stop], scores, start)
+                for pair, (start, stop) in spans.items()}
 
     @staticmethod
     def _decision(position: int, verdict: Any, per_cluster: dict, rows: dict, model: MatchModel) -> Decision:
