@@ -1,10 +1,12 @@
 """Matching against the hub's data: candidates from the blocking-key table, decisions from
 the pure engine in mdm.matching, review tasks for the uncertain ones.
 
-`HubMatcher.decide` serves a REST call of one record and a file chunk of a thousand alike:
-one query for the candidates' blocking keys, one for their golden records' members, one for
-remembered 'not a match' decisions, then the engine decides record by record in arrival
-order, so records of the same batch can match each other (a system can hold duplicates).
+`HubMatcher.decide` serves a REST call of one record and a file chunk of a thousand alike: a
+few set-based queries (the candidates from their blocking keys, the candidates' golden
+records and those records' members, remembered 'not a match' decisions), one vectorized
+scoring, then the engine decides record by record in arrival order, so records of the same
+batch can match each other (a system can hold duplicates). A file chunk looks twice: once to
+score without locks, once under them to catch what other batches committed meanwhile.
 """
 from __future__ import annotations
 
