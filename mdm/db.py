@@ -138,9 +138,8 @@ class AnyOf(In):
         if all(type(v) is str for v in values):
             items = ('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values)
             return f"{lhs} = ANY(%s::text[])", (*lhs_params, "{" + ",".join(items) + "}")
-        field = self.lhs.output_field
-        return f"{lhs} = ANY(%s)", (*lhs_params, [field.get_db_prep_value(v, connection, prepared=True)
-                                                  for v in values])
+        field = self.lhs.output_field  # other types: each value prepared by its field, here only
+        return f"{lhs} = ANY(%s)", (*lhs_params, [field.get_db_prep_value(v, connection) for v in values])
 
 
 models.Field.register_lookup(AnyOf)

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import threading
+import time
+from contextlib import contextmanager
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from mdm.ingest.services import ingest_records
 from mdm.models import GoldenStatus, SourceRecord, Supplier
@@ -75,38 +77,46 @@ def test_merge_and_unmerge_of_the_same_golden_record_serialize(erp, wms, steward
     assert Supplier.objects.get(pk=initech.pk).merged_into_id == acme.pk
 
 
-def test_creating_golden_records_does_not_wait_for_another_open_transaction(erp, portal):
-    """Golden ids come from a sequence: a load still open holds no lock that a request creating a
-    golden record would have to wait for, and the two never get the same id."""
-    from django.db import transaction
-
-    from mdm.services.golden import allocate_golden_ids
-
+@contextmanager
+def held_open(work):
+    """Run `work` in a transaction on another thread, and keep that transaction open until the
+    block ends; the block gets what `work` returned."""
     held = threading.Event()
     release = threading.Event()
-    taken: list[str] = []
+    returned: list = []
 
-    def open_load():
+    def run():
         try:
             with transaction.atomic():
-                taken.extend(allocate_golden_ids(model=Supplier, count=3))
+                returned.append(work())
                 held.set()
                 release.wait(timeout=30)
         finally:
             connection.close()
 
-    loader = threading.Thread(target=open_load)
-    loader.start()
+    thread = threading.Thread(target=run)
+    thread.start()
     try:
         assert held.wait(timeout=10)
-        with connection.cursor() as cursor:
-            cursor.execute("SET lock_timeout = '2s'")  # a wait would fail the request instead of hanging
-        result = ingest_records(system=portal, entity="supplier", records=[{**ACME, "source_key": "SUP-1"}])[0]
+        yield returned[0]
     finally:
         release.set()
-        loader.join(timeout=30)
+        thread.join(timeout=30)
+
+
+def test_creating_golden_records_does_not_wait_for_another_open_transaction(erp, portal):
+    """Golden ids come from a sequence: a load still open holds no lock that a request creating a
+    golden record would have to wait for, and the two never get the same id."""
+    from mdm.services.golden import allocate_golden_ids
+
+    with held_open(lambda: allocate_golden_ids(model=Supplier, count=3)) as taken:
         with connection.cursor() as cursor:
-            cursor.execute("RESET lock_timeout")
+            cursor.execute("SET lock_timeout = '2s'")  # a wait would fail the request instead of hanging
+        try:
+            result = ingest_records(system=portal, entity="supplier", records=[{**ACME, "source_key": "SUP-1"}])[0]
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET lock_timeout")
     assert result.outcome == "created" and result.golden_id not in taken and len(set(taken)) == 3
 
 
@@ -121,25 +131,22 @@ def _unrelated(prefix: str, count: int) -> list[dict[str, str]]:
              "country": "US"} for i in range(count)]
 
 
+def _advisory_lock_waiters() -> int:
+    """How many advisory locks are waited for, once some are (within ten seconds)."""
+    for _ in range(200):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+            waiting = cursor.fetchone()[0]
+        if waiting:
+            return waiting
+        time.sleep(0.05)
+    return 0
+
+
 def test_a_batch_scored_while_another_was_open_finds_what_that_one_committed(erp, portal):
     """A load's batch scores its candidates before it waits for the batches sharing its blocking
     keys; once its turn comes it must see what they committed: the duplicate links."""
-    from django.db import transaction
-
-    held = threading.Event()
-    release = threading.Event()
-    first: list = []
     second: list = []
-
-    def open_batch():
-        try:
-            with transaction.atomic():
-                first.extend(ingest_records(system=erp, entity="supplier",
-                                            records=[{**ACME, "source_key": "V-1"}, *_unrelated("E", 20)]))
-                held.set()
-                release.wait(timeout=30)
-        finally:
-            connection.close()
 
     def later_batch():
         try:
@@ -148,26 +155,16 @@ def test_a_batch_scored_while_another_was_open_finds_what_that_one_committed(erp
         finally:
             connection.close()
 
-    opener = threading.Thread(target=open_batch)
-    opener.start()
-    assert held.wait(timeout=10)
     follower = threading.Thread(target=later_batch)
-    follower.start()
     try:
-        # The second batch has scored (seeing no ACME yet) and now waits for the first one's locks.
-        waiting = 0
-        for _ in range(200):
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
-                waiting = cursor.fetchone()[0]
-            if waiting:
-                break
-            threading.Event().wait(0.05)
-        assert waiting == 1
+        with held_open(lambda: ingest_records(system=erp, entity="supplier",
+                                              records=[{**ACME, "source_key": "V-1"}, *_unrelated("E", 20)])) as first:
+            follower.start()
+            # The second batch has scored (seeing no ACME yet) and now waits for the first one's locks.
+            assert _advisory_lock_waiters() == 1
     finally:
-        release.set()
-        opener.join(timeout=30)
-        follower.join(timeout=30)
+        if follower.is_alive():
+            follower.join(timeout=30)
     acme_first, acme_second = first[0], second[-1]
     assert acme_first.outcome == "created"
     assert acme_second.outcome == "linked" and acme_second.golden_id == acme_first.golden_id
