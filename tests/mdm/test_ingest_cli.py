@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -102,6 +103,20 @@ def test_export_crosswalk_right_after_ingest(tmp_path, erp, wms):
     only_wms = io.StringIO()
     call_command("export_crosswalk", "supplier", system="WMS", stdout=only_wms)
     assert len(only_wms.getvalue().strip().splitlines()) == 2
+
+
+def test_export_crosswalk_stops_quietly_when_its_reader_does(tmp_path, erp):
+    """`export_crosswalk ... | head`: once the reader is gone the command ends, without a traceback."""
+    run_ingest("supplier", str(write(tmp_path, "erp.csv", CSV)), system="ERP")
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    errors = io.StringIO()
+    # Unbuffered: the header already meets the closed pipe.
+    with io.TextIOWrapper(io.FileIO(write_end, "w"), write_through=True) as gone:
+        call_command("export_crosswalk", "supplier", stdout=gone, stderr=errors)
+        with pytest.raises(BrokenPipeError):
+            gone.write("the pipe is closed indeed\n")
+    assert errors.getvalue() == ""
 
 
 def test_create_system_prints_a_token_once(db):

@@ -30,6 +30,8 @@ class Command(BaseCommand):
             for row in crosswalk_rows(entity=options["entity"], system_code=options["system"]):
                 writer.writerow(row)
                 count += 1
+        except BrokenPipeError:
+            pass  # the reader stopped early (`| head`): nothing more to write, and no traceback
         finally:
             if handle is not self.stdout:
                 handle.close()
