@@ -37,13 +37,18 @@ def golden_payload(golden: Any, keys: dict[str, list[str]]) -> dict[str, Any]:
     }
 
 
-def golden_events(*, entity: str, events: Sequence[tuple[Any, str]]) -> None:
-    """Record one event per (golden record, event type) in the current transaction."""
+def golden_events(*, entity: str, events: Sequence[tuple[Any, str]],
+                  keys: dict[str, dict[str, list[str]]] | None = None) -> None:
+    """Record one event per (golden record, event type) in the current transaction.
+
+    `keys` (as crosswalk_keys gives them) when the caller holds the records' members already.
+    """
     if not events:
         return
     from sync.services import record_events
 
-    keys = crosswalk_keys(entity=entity, golden_ids=[g.golden_id for g, _ in events])
+    if keys is None:
+        keys = crosswalk_keys(entity=entity, golden_ids=[g.golden_id for g, _ in events])
     record_events(changes=[
         {"entity": entity, "golden_id": golden.golden_id, "golden_version": golden.version,
          "event_type": event_type, "payload": golden_payload(golden, keys.get(golden.golden_id, {}))}

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from mdm.models import GOLDEN_MODELS, GoldenRecord, GoldenStatus, SourceRecord, SourceStatus
 
@@ -40,12 +40,16 @@ def golden_members(*, entity: str, golden_id: str):
 
 def crosswalk_keys(*, entity: str, golden_ids: Sequence[str]) -> dict[str, dict[str, list[str]]]:
     """golden_id -> {system code: [source keys]} for the records linked to each golden record."""
-    keys: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    rows = (
+    return keys_by_golden(
         SourceRecord.objects.filter(entity=entity, golden_id__any=golden_ids, status__in=CROSSWALK_STATUSES)
-        .order_by("system__code", "source_key")
         .values_list("golden_id", "system__code", "source_key")
     )
-    for golden_id, system_code, source_key in rows:
+
+
+def keys_by_golden(rows: Iterable[tuple[str, str, str]]) -> dict[str, dict[str, list[str]]]:
+    """(golden id, system code, source key) rows as crosswalk_keys gives them: systems and keys
+    in code point order, whatever the database's collation."""
+    keys: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for golden_id, system_code, source_key in sorted(rows, key=lambda row: (row[1], row[2])):
         keys[golden_id][system_code].append(source_key)
     return {gid: dict(by_system) for gid, by_system in keys.items()}

@@ -31,7 +31,7 @@ from mdm.ingest.schema import ENTITY_FIELDS, SOURCE_KEY_MAX_LENGTH
 from mdm.ingest.validation import FieldError, missing_reference_error, validate_record
 from mdm.models import SourceRecord, SourceStatus, SourceSystem
 from mdm.normalization import normalize_record
-from mdm.selectors import resolve_golden
+from mdm.selectors import keys_by_golden, resolve_golden
 from mdm.services import golden as golden_services
 
 # Keys the file reader adds to a row it could not read whole (kept raw, quarantined).
@@ -354,7 +354,9 @@ def _ingest_round(
 
     if new_groups:
         golden_services.sync_relationships(entity=entity, golden_ids=[g.golden_id for g in created])
-        golden_services.publish_created(entity=entity, goldens=created)
+        # A new golden record's members are its group, all of this system.
+        golden_services.publish_created(entity=entity, goldens=created, keys=keys_by_golden(
+            (record.golden_id, system.code, record.source_key) for group in groups for _, record in group))
     golden_services.recompute_golden_records(entity=entity, golden_ids=affected - {""})
 
     arrived = [r.source_key for _, r, _ in valid]

@@ -24,14 +24,16 @@ from mdm.models import (
     Product,
     ProductSupplier,
     SourceRecord,
-    SourceStatus,
 )
+from mdm.selectors import CROSSWALK_STATUSES, keys_by_golden
 from mdm.survivorship import Member, survive
 
 # Source record statuses whose (last valid) values feed survivorship. A linked record that
 # later sent a malformed update stays a member with its last good values while quarantined; a
 # record waiting in review is the member of its own golden record until a steward decides.
-MEMBER_STATUSES = (SourceStatus.LINKED, SourceStatus.PENDING_REVIEW, SourceStatus.QUARANTINED)
+# They are the records holding the golden record's keys in the crosswalk, so the events of a
+# recomputation take their keys from the members it read.
+MEMBER_STATUSES = CROSSWALK_STATUSES
 
 # Attributes that are relationships: survived as the source key they name, then resolved.
 RELATION_ATTRIBUTES = {"product": {"supplier_key"}, "location": {"parent_key"}}
@@ -212,7 +214,10 @@ def recompute_golden_records(
             golden.updated_at = now
         bulk_update_tracked(changed, model, fields)
     sync_relationships(entity=entity, golden_ids=ids)
-    publish.golden_events(entity=entity, events=events)
+    if events:
+        keys = keys_by_golden((r.golden_id, r.system.code, r.source_key)
+                              for golden, _type in events for r in members_by_golden.get(golden.golden_id, ()))
+        publish.golden_events(entity=entity, events=events, keys=keys)
     return changed
 
 
@@ -298,15 +303,17 @@ def _sync_location_parents(golden_ids: Sequence[str]) -> None:
             location.save(update_fields=["parent", "updated_at"])
 
 
-def publish_created(*, entity: str, goldens: Sequence[GoldenRecord]) -> None:
+def publish_created(*, entity: str, goldens: Sequence[GoldenRecord],
+                    keys: dict[str, dict[str, list[str]]] | None = None) -> None:
     """Publish `created` events once the new golden records' source records are saved.
 
-    `goldens` as create_golden_records returned them. Locations are read again: their parent was
-    set since, by sync_relationships.
+    `goldens` as create_golden_records returned them; `keys` their members' keys, when the
+    caller has them (else they are read). Locations are read again: their parent was set
+    since, by sync_relationships.
     """
     if entity == "location":
         goldens = list(Location.objects.select_related("parent").filter(golden_id__any=[g.golden_id for g in goldens]))
-    publish.golden_events(entity=entity, events=[(g, "created") for g in goldens])
+    publish.golden_events(entity=entity, events=[(g, "created") for g in goldens], keys=keys)
 
 
 @transaction.atomic

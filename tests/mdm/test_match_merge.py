@@ -245,3 +245,42 @@ def test_rematch_first_gives_a_golden_record_to_records_that_waited_without_one(
     assert [(r.source_key, r.outcome) for r in results] == [("SUP-9", "unchanged")]
     assert record.status == SourceStatus.LINKED and record.golden_id
     assert Supplier.objects.get(golden_id=record.golden_id).status == GoldenStatus.ACTIVE
+
+
+@pytest.mark.parametrize("batch", [1, 40], ids=["one at a time", "bulk"])
+def test_every_event_carries_the_keys_the_crosswalk_holds_at_that_version(erp, portal, batch):
+    """Events take their keys from the members just read (recompute) or just grouped (new
+    golden records): the same keys, in the same order, as the crosswalk gives for that version."""
+    from mdm.selectors import crosswalk_keys
+    from sync.models import Event
+
+    companies = [
+        {"name": name, "country": "US", "city": city, "postal_code": postal, "phone": phone, "address_line1": street}
+        for name, city, postal, phone, street in [
+            ("Acme Corp", "Boston", "02110", "(617) 555-0100", "1 Main Street"),
+            ("Globex Industrial", "Denver", "80202", "(303) 555-0142", "77 Larimer Street"),
+            ("Initech Supply", "Austin", "73301", "(512) 555-0199", "9 Congress Avenue"),
+            ("Umbrella Logistics", "Seattle", "98101", "(206) 555-0117", "400 Pine Street"),
+            ("Stark Fasteners", "Chicago", "60601", "(312) 555-0163", "12 Wacker Drive"),
+            ("Wayne Packaging", "Newark", "07102", "(973) 555-0128", "5 Broad Street"),
+            ("Tyrell Components", "Phoenix", "85004", "(602) 555-0181", "31 Van Buren Street"),
+        ]]
+    records = [{**companies[n % 7], "source_key": f"V-{n:03d}"} for n in range(40)]
+    portal_records = [{**companies[n % 7], "source_key": f"sup-{n:03d}"} for n in range(40)]
+    # Systems and keys in code point order: upper case before lower case, "V-010" after "V-009".
+    portal_records.append({**companies[0], "source_key": "SUP-000"})
+    for system, rows in ((erp, records), (portal, portal_records)):
+        for start in range(0, len(rows), batch):
+            ingest_records(system=system, entity="supplier", records=rows[start:start + batch])
+
+    events = list(Event.objects.filter(entity="supplier").order_by("sequence"))
+    assert {e.event_type for e in events} >= {"created", "updated"}
+    latest = {e.golden_id: e for e in events}
+    now = crosswalk_keys(entity="supplier", golden_ids=list(latest))
+    assert len(now) == len(latest) >= 7
+    for golden_id, event in latest.items():
+        assert event.payload["keys"] == now[golden_id]
+        assert list(event.payload["keys"]) == sorted(event.payload["keys"])
+        for keys in event.payload["keys"].values():
+            assert keys == sorted(keys)
+    assert any(len(keys) > 1 for by_system in now.values() for keys in by_system.values())
