@@ -11,6 +11,7 @@ score without locks, once under them to catch what other batches committed meanw
 from __future__ import annotations
 
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,6 +22,8 @@ from django.db import connection
 from django.db.models import F, Q, Window
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import RowNumber
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 
 from mdm import metrics
 from mdm.bulk import SMALL_BATCH, copy_values, create_tracked
@@ -42,28 +45,47 @@ logger = logging.getLogger(__name__)
 
 
 def active_model(entity: str) -> tuple[MatchModel, Thresholds, int]:
-    """The newest trained model of the entity (or the defaults) and its thresholds."""
+    """The newest trained model of the entity (or the defaults) and its thresholds.
+
+    Which version is active is read at most every MODEL_CHECK_SECONDS per process: a request
+    saves that query. A version stored or changed in this process is seen at once (the
+    signals below); one trained in another process within those seconds.
+    """
+    now = time.monotonic()
+    cached = _MODEL_CACHE.get(entity)
+    if cached is not None and cached[3] > now:
+        return cached[0], cached[1], cached[2]
     # The version alone first: the parameters (term-frequency tables included) are large, and
     # loaded only when this process has not cached that version yet.
     active = MatchModelVersion.objects.filter(entity=entity, active=True).order_by("-version")
     version = active.values_list("version", flat=True).first()
+    checked_until = now + MODEL_CHECK_SECONDS
     if version is None:
-        return default_model(entity), entity_config(entity).thresholds, 0
-    cached = _MODEL_CACHE.get(entity)
-    if cached is None or cached[2] != version:
+        cached = (default_model(entity), entity_config(entity).thresholds, 0, checked_until)
+    elif cached is None or cached[2] != version:
         row = active.get(version=version)
         thresholds = Thresholds.from_params(row.thresholds) if row.thresholds else entity_config(entity).thresholds
         try:
-            cached = (MatchModel.from_params(row.params), thresholds, row.version)
+            cached = (MatchModel.from_params(row.params), thresholds, row.version, checked_until)
         except ValueError as exc:
             # A model stored before the comparisons changed: match with the defaults until retrained.
             logger.warning("match model %s v%s not usable (%s); using the defaults", entity, row.version, exc)
-            cached = (default_model(entity), entity_config(entity).thresholds, row.version)
-        _MODEL_CACHE[entity] = cached
-    return cached
+            cached = (default_model(entity), entity_config(entity).thresholds, row.version, checked_until)
+    else:
+        cached = (*cached[:3], checked_until)
+    _MODEL_CACHE[entity] = cached
+    return cached[0], cached[1], cached[2]
 
 
-_MODEL_CACHE: dict[str, tuple[MatchModel, Thresholds, int]] = {}
+MODEL_CHECK_SECONDS = 5.0
+# entity -> (model, thresholds, version, monotonic time until which the version is not read again)
+_MODEL_CACHE: dict[str, tuple[MatchModel, Thresholds, int, float]] = {}
+
+
+@receiver(post_save, sender=MatchModelVersion, dispatch_uid="mdm.matching.model_saved")
+@receiver(post_delete, sender=MatchModelVersion, dispatch_uid="mdm.matching.model_deleted")
+def _forget_model(sender: Any, instance: MatchModelVersion, **kwargs: Any) -> None:
+    _MODEL_CACHE.pop(instance.entity, None)
 
 
 def _rule_hits(scores: Any) -> Any:
@@ -134,6 +156,7 @@ class HubMatcher:
         blocks = [blocking_keys(entity, k) for k in keys]
         for record, block in zip(records, blocks, strict=True):
             record._blocking_keys = block  # saved by after_save
+            record._blocking_keys_first = record.pk is None  # a new record has none stored yet
         all_keys = set().union(*blocks) if blocks else set()
         lock = f"match:{entity}"
         # Two requests carrying the same new supplier must not both create it: transactions
@@ -355,7 +378,9 @@ class HubMatcher:
                     record._blocking_keys = blocking_keys(entity, match_keys(entity, record.normalized))
         keyed = [r for r in records if r.pk and hasattr(r, "_blocking_keys")]
         if keyed:
-            BlockingKey.objects.filter(source_record_id__any=[r.pk for r in keyed]).delete()
+            stored = [r.pk for r in keyed if not getattr(r, "_blocking_keys_first", False)]
+            if stored:
+                BlockingKey.objects.filter(source_record_id__any=stored).delete()
             copy_values(BlockingKey, ["entity", "key", "source_record"],
                         {(entity, key, r.pk) for r in keyed for key in r._blocking_keys})
         group_golden = {d.group: r.golden_id for r, d in zip(records, decisions, strict=True)

@@ -284,3 +284,51 @@ def test_every_event_carries_the_keys_the_crosswalk_holds_at_that_version(erp, p
         for keys in event.payload["keys"].values():
             assert keys == sorted(keys)
     assert any(len(keys) > 1 for by_system in now.values() for keys in by_system.values())
+
+
+@pytest.mark.parametrize("batch", [1, 40], ids=["one at a time", "bulk"])
+def test_a_record_holds_the_blocking_keys_of_its_current_values(erp, batch):
+    """New records index their keys without a delete first; a changed record's old keys go."""
+    from mdm.matching.blocking import blocking_keys
+    from mdm.matching.keys import match_keys
+    from mdm.models import BlockingKey
+
+    def load(rows):
+        for start in range(0, len(rows), batch):
+            ingest_records(system=erp, entity="supplier", records=rows[start:start + batch])
+
+    def stored():
+        return {r.source_key: set(BlockingKey.objects.filter(source_record=r).values_list("key", flat=True))
+                for r in SourceRecord.objects.filter(system=erp)}
+
+    def expected():
+        return {r.source_key: set(blocking_keys("supplier", match_keys("supplier", r.normalized)))
+                for r in SourceRecord.objects.filter(system=erp)}
+
+    rows = [{"source_key": f"V-{n}", "name": f"Supplier {n} Holdings", "country": "DE", "city": "Berlin",
+             "phone": f"+49 30 {1000000 + n}"} for n in range(40)]
+    load(rows)
+    first = stored()
+    assert first == expected() and all(first.values())
+    load([{**row, "name": f"Renamed {n} Trading", "phone": f"+49 40 {2000000 + n}", "city": "Hamburg"}
+          for n, row in enumerate(rows)])
+    second = stored()
+    assert second == expected()
+    assert all(first[key] - second[key] for key in first)  # the old name's and phone's keys are gone
+
+
+def test_which_model_version_is_active_is_read_at_most_every_few_seconds(django_assert_num_queries):
+    from mdm.matching.model import default_model
+    from mdm.models import MatchModelVersion
+    from mdm.services.matching import active_model
+
+    assert active_model("supplier")[2] == 0
+    with django_assert_num_queries(0):
+        assert active_model("supplier")[2] == 0
+    # A version stored in this process is seen at once.
+    MatchModelVersion.objects.create(entity="supplier", version=1, params=default_model("supplier").to_params(),
+                                     thresholds={"upper": 12.0, "lower": 4.0})
+    _model, thresholds, version = active_model("supplier")
+    assert version == 1 and thresholds.upper == 12.0
+    MatchModelVersion.objects.filter(entity="supplier").delete()  # a queryset delete sends post_delete too
+    assert active_model("supplier")[2] == 0
