@@ -109,6 +109,11 @@ def server_bound_cursor(*, prepare: bool) -> Iterator[Any]:
         yield cursor
 
 
+def text_array(values: Iterable[str]) -> str:
+    """A PostgreSQL text[] literal of these strings, for one `%s::text[]` parameter."""
+    return "{" + ",".join('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values) + "}"
+
+
 class AnyOf(In):
     """`field__any=values`: the values as one array parameter, `field = ANY(%s)`, on PostgreSQL.
 
@@ -136,8 +141,7 @@ class AnyOf(In):
         if all(type(v) is int for v in values):
             return f"{lhs} = ANY(%s::bigint[])", (*lhs_params, "{" + ",".join(map(str, values)) + "}")
         if all(type(v) is str for v in values):
-            items = ('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values)
-            return f"{lhs} = ANY(%s::text[])", (*lhs_params, "{" + ",".join(items) + "}")
+            return f"{lhs} = ANY(%s::text[])", (*lhs_params, text_array(values))
         field = self.lhs.output_field  # other types: each value prepared by its field, here only
         return f"{lhs} = ANY(%s)", (*lhs_params, [field.get_db_prep_value(v, connection) for v in values])
 

@@ -27,7 +27,7 @@ from django.dispatch import receiver
 
 from mdm import metrics
 from mdm.bulk import SMALL_BATCH, copy_values, create_tracked
-from mdm.db import lock_keys
+from mdm.db import lock_keys, text_array
 from mdm.ingest.linking import Decision
 from mdm.matching.blocking import blocking_keys
 from mdm.matching.cluster import judge
@@ -106,16 +106,30 @@ def candidate_record_ids(entity: str, keys: set[str], *, cap: int) -> dict[str, 
     """Source record ids per blocking key; keys shared by more than `cap` records are dropped."""
     if not keys:
         return {}
-    rows = (
-        BlockingKey.objects.filter(entity=entity, key__any=keys)
-        .annotate(rank=Window(RowNumber(), partition_by=[F("key")], order_by=F("id").asc()))
-        .filter(rank__lte=cap + 1)
-        .values_list("key", "source_record_id")
-    )
+    if connection.vendor == "postgresql":
+        # One index probe per key that stops at cap + 1 rows: an oversized block is never read
+        # whole (a window over all of the keys' rows read them all, then sorted them).
+        with connection.cursor() as cursor:
+            cursor.execute(_CANDIDATES_SQL, [text_array(keys), entity, cap + 1])
+            rows = cursor.fetchall()
+    else:
+        rows = (
+            BlockingKey.objects.filter(entity=entity, key__in=keys)
+            .annotate(rank=Window(RowNumber(), partition_by=[F("key")], order_by=F("id").asc()))
+            .filter(rank__lte=cap + 1)
+            .values_list("key", "source_record_id")
+        )
     by_key: dict[str, list[int]] = defaultdict(list)
     for key, record_id in rows:
         by_key[key].append(record_id)
     return {key: ids for key, ids in by_key.items() if len(ids) <= cap}
+
+
+_CANDIDATES_SQL = f"""
+    SELECT k.key, b.source_record_id FROM unnest(%s::text[]) AS k(key)
+    CROSS JOIN LATERAL (SELECT source_record_id FROM {BlockingKey._meta.db_table}
+                        WHERE entity = %s AND key = k.key LIMIT %s) AS b
+"""
 
 
 @dataclass

@@ -94,3 +94,23 @@ def test_the_any_lookup_selects_what_in_selects(erp):
     assert not SourceRecord.objects.filter(pk__any=[]).exists()
     sql = str(SourceRecord.objects.filter(pk__any=wanted).query)
     assert ("= ANY(" in sql) == (connection.vendor == "postgresql")
+
+
+def test_candidates_per_blocking_key_leave_out_blocks_over_the_cap(erp):
+    from mdm.services.matching import candidate_record_ids
+
+    records = create_tracked([SourceRecord(system=erp, entity="supplier", source_key=f"K-{i}",
+                                           status=SourceStatus.LINKED, golden_id="SUP-1") for i in range(20)],
+                             SourceRecord)
+    ids = [r.pk for r in records]
+    blocks = {"over": ids[:6], "at": ids[6:11], "small": ids[11:13], AWKWARD: ids[13:15], "{a,b}": ids[15:16],
+              "NULL": ids[16:17]}
+    copy_values(BlockingKey, ["entity", "key", "source_record"],
+                [("supplier", key, pk) for key, pks in blocks.items() for pk in pks]
+                + [("product", "small", pk) for pk in ids[17:]])  # another entity's block of the same name
+
+    found = candidate_record_ids("supplier", {*blocks, "absent"}, cap=5)
+
+    assert {key: sorted(pks) for key, pks in found.items()} == {
+        key: pks for key, pks in blocks.items() if key != "over"}
+    assert candidate_record_ids("supplier", set(), cap=5) == {}
