@@ -259,10 +259,11 @@ class HubMatcher:
         members: dict[str, list[tuple[int, Any]]] = defaultdict(list)
         member_keys: dict[int, tuple[Any, dict]] = dict(known or {})
         if candidate_ids:
-            # The candidates' golden records and all their members, in one query.
-            their_goldens = (SourceRecord.objects.filter(pk__any=candidate_ids, status__in=CANDIDATE_STATUSES)
-                             .exclude(golden_id="").values("golden_id"))
-            rows = SourceRecord.objects.filter(entity=entity, golden_id__in=their_goldens,
+            golden_of = dict(
+                SourceRecord.objects.filter(pk__any=candidate_ids, status__in=CANDIDATE_STATUSES)
+                .exclude(golden_id="").values_list("pk", "golden_id")
+            )
+            rows = SourceRecord.objects.filter(entity=entity, golden_id__any=set(golden_of.values()),
                                                status__in=CANDIDATE_STATUSES).annotate(version=_row_version())
             if known is None:
                 for pk, golden_id, version, stored in rows.values_list("pk", "golden_id", "version", "match_keys"):
@@ -278,9 +279,6 @@ class HubMatcher:
                         version=_row_version()
                     ).values_list("pk", "version", "match_keys"):
                         member_keys[pk] = (version, stored)
-            # A candidate is a member of its golden record (the same statuses count for both).
-            golden_of = {pk: golden_id for golden_id, ms in members.items() for pk, _version in ms
-                         if pk in candidate_ids}
             # Records stored before their match keys were kept: derived from their values.
             unkeyed = [pk for pk, (_version, stored) in member_keys.items() if not stored]
             if unkeyed:
