@@ -454,12 +454,12 @@ def reprocess_waiting_for_references(*, system: SourceSystem, ref_entity: str, k
     """Records that waited for one of these keys (within their wait time) are tried again."""
     field_for = {"supplier": ("product", "supplier_key"), "location": ("location", "parent_key")}
     entity, field_name = field_for[ref_entity]
-    waiting = SourceRecord.objects.filter(system=system, entity=entity, status=SourceStatus.QUARANTINED,
-                                          retry_until__gte=timezone.now())
+    quarantined = SourceRecord.objects.filter(system=system, entity=entity, status=SourceStatus.QUARANTINED,
+                                              retry_until__gte=timezone.now())
     # Mostly nothing waits: a plain query says so for a fraction of what the one below costs to build.
-    if not waiting.exists():
+    if not quarantined.exists():
         return
-    waiting = list(waiting.select_related("system").annotate(ref=Trim(KT(f"raw__{field_name}")))
+    waiting = list(quarantined.select_related("system").annotate(ref=Trim(KT(f"raw__{field_name}")))
                    .filter(ref__in=set(keys)))
     if waiting:
         reprocess_source_records(records=waiting, reason=f"{ref_entity} arrived")
