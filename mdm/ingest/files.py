@@ -1,10 +1,19 @@
-"""Reading CSV and JSONL files for the ingest command, with the fatal checks done up front."""
+"""Reading CSV and JSONL files for the ingest command, with the fatal checks done up front.
+
+Exports come from systems we do not control, so the reader takes them as they are and says
+what it found: the encoding (UTF-8, with or without a byte order mark, UTF-16 with one, else
+Windows-1252), the CSV delimiter (comma, semicolon, tab or bar, from the header line), column
+names that differ from the canonical ones only in case, spaces, hyphens or dots, and the
+spellings exports use for an empty value (NULL, N/A, ...), which are read as empty.
+"""
 from __future__ import annotations
 
+import codecs
 import csv
 import json
+import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +24,15 @@ class FileRejected(Exception):
     """The file cannot be ingested at all; nothing was written."""
 
 
+AUTO = "auto"
+DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "bar"}
+DELIMITER_NAMES = {**{name: d for d, name in DELIMITERS.items()}, **{d: d for d in DELIMITERS}, "\\t": "\t"}
+# How exports spell an empty value; compared ignoring case and surrounding spaces.
+NULL_VALUES = ("NULL", "N/A", "#N/A", "(null)", "None", "nil", "-")
+_CHUNK = 1 << 20
+_SEPARATORS = re.compile(r"[\s\-.]+")
+
+
 @dataclass
 class FilePlan:
     path: Path
@@ -22,6 +40,10 @@ class FilePlan:
     mapping: dict[str, str]
     columns: list[str]
     rows: int
+    encoding: str = "utf-8-sig"
+    delimiter: str = ","
+    null_values: frozenset[str] = frozenset()
+    notes: list[str] = field(default_factory=list)  # what was detected, for the user
 
 
 def parse_mapping(pairs: list[str]) -> dict[str, str]:
@@ -34,14 +56,99 @@ def parse_mapping(pairs: list[str]) -> dict[str, str]:
     return mapping
 
 
+def parse_null_values(text: str | None) -> frozenset[str]:
+    """--null-values "NULL,N/A" -> the tokens, lower-cased; "" turns the rule off."""
+    tokens = NULL_VALUES if text is None else text.split(",")
+    return frozenset(t.strip().lower() for t in tokens if t.strip())
+
+
 def detect_format(path: Path, fmt: str | None) -> str:
     if fmt:
         return fmt
     return "jsonl" if path.suffix.lower() in (".jsonl", ".ndjson") else "csv"
 
 
-def _check_columns(entity: str, columns: list[str], mapping: dict[str, str]) -> list[str]:
-    mapped = [mapping.get(c, c) for c in columns]
+def _undecodable(path: Path, encoding: str) -> str:
+    """Where a file stops being `encoding` ("byte 0xfc on line 2 (offset 21)"); "" when it is."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    with path.open("rb") as handle:
+        offset = lines = 0
+        try:
+            while chunk := handle.read(_CHUNK):
+                decoder.decode(chunk)
+                offset += len(chunk)
+                lines += chunk.count(b"\n")
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError as exc:
+            if exc.start >= len(exc.object):
+                return f"the file ends inside a character ({exc.reason})"
+            line = lines + exc.object[:exc.start].count(b"\n") + 1
+            return f"byte {exc.object[exc.start]:#04x} on line {line} (offset {offset + exc.start})"
+    return ""
+
+
+def detect_encoding(path: Path, requested: str | None) -> tuple[str, str]:
+    """(codec, note) of a file: the requested codec, else what its bytes say."""
+    if requested and requested != AUTO:
+        try:
+            codec = codecs.lookup(requested).name
+        except LookupError as exc:
+            raise FileRejected(f"unknown encoding {requested!r} (try utf-8, cp1252, latin-1 or utf-16)") from exc
+        if where := _undecodable(path, codec):
+            raise FileRejected(f"cannot read {path} as {requested}: {where} is not {requested}")
+        return codec, ""
+    with path.open("rb") as handle:
+        head = handle.read(4096)
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        if where := _undecodable(path, "utf-16"):
+            raise FileRejected(f"cannot read {path}: it starts as UTF-16 but is not: {where}")
+        return "utf-16", "decoded as UTF-16 (byte order mark)"
+    if head.startswith(b"PK\x03\x04"):
+        raise FileRejected(f"cannot read {path}: it is a ZIP archive (an Excel workbook?); save it as CSV")
+    if b"\x00" in head:
+        raise FileRejected(f"cannot read {path}: it holds NUL bytes, so it is binary, not text")
+    where = _undecodable(path, "utf-8-sig")
+    if not where:
+        return "utf-8-sig", ""
+    fallback = "cp1252" if not _undecodable(path, "cp1252") else "latin-1"
+    name = {"cp1252": "Windows-1252", "latin-1": "Latin-1"}[fallback]
+    return fallback, f"not UTF-8 ({where}): decoded as {name}; pass --encoding if that is wrong"
+
+
+def detect_delimiter(header_line: str, requested: str | None) -> str:
+    """The requested delimiter, else the candidate found most often outside quotes in the header."""
+    if requested and requested != AUTO:
+        if requested not in DELIMITER_NAMES:
+            raise FileRejected(f"unknown delimiter {requested!r}; use one of {', '.join(DELIMITERS.values())}")
+        return DELIMITER_NAMES[requested]
+    outside = "".join(part for n, part in enumerate(header_line.split('"')) if n % 2 == 0)
+    counts = {d: outside.count(d) for d in DELIMITERS}
+    best = max(counts, key=lambda d: (counts[d], d == ","))
+    return best if counts[best] else ","
+
+
+def _canonical(column: str) -> str:
+    return _SEPARATORS.sub("_", column.strip()).strip("_").lower()
+
+
+def _rename(entity: str, columns: list[str], mapping: dict[str, str], notes: list[str]) -> dict[str, str]:
+    """Column -> field: --map first, then the column itself, then its name ignoring case and spacing."""
+    allowed = allowed_columns(entity)
+    rename: dict[str, str] = {}
+    loose: list[str] = []
+    for column in columns:
+        target = mapping.get(column, column)
+        if target not in allowed and column not in mapping and _canonical(column) in allowed:
+            target = _canonical(column)
+            loose.append(f"{column!r} as {target}")
+        rename[column] = target
+    if loose:
+        notes.append(f"columns matched ignoring case and spacing: {', '.join(loose)}")
+    return rename
+
+
+def _check_columns(entity: str, columns: list[str], rename: dict[str, str]) -> list[str]:
+    mapped = [rename[c] for c in columns]
     if "source_key" not in mapped:
         raise FileRejected("no source_key column (map one with --map YOUR_ID_COLUMN=source_key)")
     allowed = allowed_columns(entity)
@@ -58,20 +165,33 @@ def _check_columns(entity: str, columns: list[str], mapping: dict[str, str]) -> 
     return mapped
 
 
-def plan(entity: str, path: Path, *, fmt: str | None, mapping: dict[str, str]) -> FilePlan:
+def plan(entity: str, path: Path, *, fmt: str | None, mapping: dict[str, str], encoding: str | None = None,
+         delimiter: str | None = None, null_values: frozenset[str] | None = None) -> FilePlan:
     fmt = detect_format(path, fmt)
     if fmt not in ("csv", "jsonl"):
         raise FileRejected(f"unknown format {fmt!r}; use csv or jsonl")
+    notes: list[str] = []
     try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
+        codec, note = detect_encoding(path, encoding)
+        notes += [note] if note else []
+        with path.open(encoding=codec, newline="") as handle:
             if fmt == "csv":
-                reader = csv.reader(handle)
-                header = next(reader, None)
-                if header is None:
+                first = handle.readline()
+                if not first.strip():
                     raise FileRejected(f"{path} is empty: a CSV file needs a header row")
-                columns = _check_columns(entity, [h.strip() for h in header], mapping)
+                if delimiter in (None, AUTO) and path.suffix.lower() in (".tsv", ".tab"):
+                    delimiter = "\t"
+                separator = detect_delimiter(first, delimiter)
+                if separator != ",":
+                    notes.append(f"columns separated by {DELIMITERS[separator]}")
+                handle.seek(0)
+                reader = csv.reader(handle, delimiter=separator)
+                header = [h.strip() for h in next(reader)]
+                rename = _rename(entity, header, mapping, notes)
+                columns = _check_columns(entity, header, rename)
                 rows = sum(1 for _ in reader)
             else:
+                separator = ","
                 keys: list[str] = []
                 seen: set[str] = set()
                 rows = 0
@@ -88,27 +208,39 @@ def plan(entity: str, path: Path, *, fmt: str | None, mapping: dict[str, str]) -
                             if key not in seen:
                                 seen.add(key)
                                 keys.append(key)
-                columns = _check_columns(entity, keys, mapping) if rows else []
+                rename = _rename(entity, keys, mapping, notes)
+                if rows:
+                    _check_columns(entity, keys, rename)
+                columns = keys
+                mapping = rename
     except FileRejected:
         raise
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise FileRejected(f"cannot read {path}: {exc}") from exc
-    return FilePlan(path=path, fmt=fmt, mapping=mapping, columns=columns, rows=rows)
+    return FilePlan(path=path, fmt=fmt, mapping=mapping, columns=columns, rows=rows, encoding=codec,
+                    delimiter=separator, null_values=parse_null_values(None) if null_values is None else null_values,
+                    notes=notes)
+
+
+def _is_null(value: str, nulls: frozenset[str]) -> bool:
+    """An export's spelling of an empty value."""
+    return value.strip().lower() in nulls
 
 
 def read_records(file_plan: FilePlan) -> Iterator[dict[str, Any]]:
-    mapping = file_plan.mapping
-    with file_plan.path.open(encoding="utf-8-sig", newline="") as handle:
+    nulls = file_plan.null_values
+    with file_plan.path.open(encoding=file_plan.encoding, newline="") as handle:
         if file_plan.fmt == "csv":
-            reader = csv.reader(handle)
+            reader = csv.reader(handle, delimiter=file_plan.delimiter)
             next(reader)
             columns = file_plan.columns
             for row in reader:
-                record = {c: v for c, v in zip(columns, row, strict=False) if v != ""}
+                record = {c: v for c, v in zip(columns, row, strict=False) if v.strip() and not _is_null(v, nulls)}
                 if len(row) != len(columns):
                     record["_columns"] = f"row has {len(row)} values, header has {len(columns)}"
                 yield record
         else:
+            rename = file_plan.mapping
             for line in handle:
                 if not line.strip():
                     continue
@@ -120,4 +252,5 @@ def read_records(file_plan: FilePlan) -> Iterator[dict[str, Any]]:
                 if not isinstance(obj, dict):
                     yield {"_line": line.rstrip("\n")[:2000], "_error": "a line must be a JSON object"}
                     continue
-                yield {mapping.get(k, k): v for k, v in obj.items()}
+                yield {rename.get(k, k): None if isinstance(v, str) and _is_null(v, nulls) else v
+                       for k, v in obj.items()}

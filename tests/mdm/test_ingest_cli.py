@@ -88,6 +88,77 @@ def test_unreadable_file_and_unknown_system_write_nothing(tmp_path, erp):
     assert not SourceRecord.objects.exists()
 
 
+def test_a_windows_export_with_semicolons_and_spaced_headers_is_read_as_it_is(tmp_path, erp):
+    path = tmp_path / "Lieferanten.csv"
+    path.write_bytes(
+        "Source Key;Supplier-Name;Country;Postal Code\r\n"
+        "L-1;Müller & Söhne GmbH;Deutschland;10115\r\n"
+        "L-2;\"Bäckerei; Groß KG\";DE;80331\r\n".replace("Supplier-Name", "Name").encode("cp1252")
+    )
+    summary = run_ingest("supplier", str(path), system="ERP")
+    assert "not UTF-8 (byte 0xfc on line 2" in summary and "decoded as Windows-1252" in summary
+    assert "columns separated by semicolon" in summary
+    assert "'Source Key' as source_key" in summary and "'Postal Code' as postal_code" in summary
+    assert "read 2, created 2" in summary
+    assert sorted(Supplier.objects.values_list("name", flat=True)) == ["Bäckerei; Groß KG", "Müller & Söhne GmbH"]
+    assert SourceRecord.objects.get(source_key="L-1").raw["postal_code"] == "10115"
+
+
+def test_tab_separated_and_utf16_files(tmp_path, erp):
+    tsv = tmp_path / "vendors.tsv"
+    tsv.write_text("source_key\tname\tcountry\nV-1\tAcme, Inc.\tUS\n", encoding="utf-8")
+    assert "read 1, created 1" in run_ingest("supplier", str(tsv), system="ERP")
+    utf16 = tmp_path / "vendors.csv"
+    utf16.write_text("source_key,name\nV-2,Ōsaka Trading\n", encoding="utf-16")
+    summary = run_ingest("supplier", str(utf16), system="ERP")
+    assert "decoded as UTF-16" in summary and "read 1, created 1" in summary
+    assert sorted(Supplier.objects.values_list("name", flat=True)) == ["Acme, Inc.", "Ōsaka Trading"]
+
+
+def test_encoding_and_delimiter_can_be_given(tmp_path, erp):
+    path = tmp_path / "odd.csv"
+    path.write_bytes("source_key|name\nV-1|Caf\u00e9 Noir SARL\n".encode("latin-1"))
+    summary = run_ingest("supplier", str(path), "--encoding", "latin-1", "--delimiter", "bar", system="ERP")
+    assert "read 1, created 1" in summary and "decoded" not in summary
+    assert Supplier.objects.get().name == "Café Noir SARL"
+
+
+@pytest.mark.parametrize(
+    ("content", "options", "message"),
+    [
+        (b"source_key,name\nV-1,M\xfcller\n", ["--encoding", "utf-8"], r"byte 0xfc on line 2 \(offset 21\)"),
+        (b"source_key,name\nV-1,Acme\n", ["--encoding", "klingon"], "unknown encoding 'klingon'"),
+        (b"source_key,name\nV-1,Acme\n", ["--delimiter", "colon"], "unknown delimiter 'colon'"),
+        (b"PK\x03\x04\x14\x00\x06\x00", [], "ZIP archive \\(an Excel workbook\\?\\); save it as CSV"),
+        (b"source_key\x00name\n", [], "NUL bytes"),
+    ],
+)
+def test_unreadable_encodings_and_workbooks_write_nothing(tmp_path, erp, content, options, message):
+    path = tmp_path / "export.csv"
+    path.write_bytes(content)
+    with pytest.raises(CommandError, match=message):
+        run_ingest("supplier", str(path), *options, system="ERP")
+    assert not SourceRecord.objects.exists()
+
+
+def test_exports_spellings_of_an_empty_value_are_read_as_empty(tmp_path, erp):
+    text = "source_key,name,country,phone,email\nV-1,Foo Ltd,GB,NULL,n/a\nV-2,Bar Ltd,GB, - ,#N/A\n"
+    summary = run_ingest("supplier", str(write(tmp_path, "erp.csv", text)), system="ERP")
+    assert "read 2, created 2" in summary and "quarantined 0" in summary
+    assert SourceRecord.objects.get(source_key="V-1").raw == {"source_key": "V-1", "name": "Foo Ltd", "country": "GB"}
+    lines = [json.dumps({"source_key": "V-3", "name": "Baz Ltd", "Phone": "NULL"})]
+    summary = run_ingest("supplier", str(write(tmp_path, "erp.jsonl", "\n".join(lines))), system="ERP")
+    assert "'Phone' as phone" in summary and "read 1, created 1" in summary
+    assert SourceRecord.objects.get(source_key="V-3").raw == {"source_key": "V-3", "name": "Baz Ltd", "phone": None}
+
+
+def test_null_values_can_be_turned_off(tmp_path, erp):
+    text = "source_key,name,country,phone\nV-1,Foo Ltd,GB,NULL\n"
+    summary = run_ingest("supplier", str(write(tmp_path, "erp.csv", text)), "--null-values", "", system="ERP")
+    assert "quarantined 1" in summary
+    assert SourceRecord.objects.get().errors[0]["pointer"] == "/phone"
+
+
 def test_export_crosswalk_right_after_ingest(tmp_path, erp, wms):
     run_ingest("supplier", str(write(tmp_path, "erp.csv", CSV)), system="ERP")
     wms_csv = "source_key,name,country,phone\nacme,ACME CORP.,US,+1 415 555 0100\n"

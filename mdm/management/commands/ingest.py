@@ -1,4 +1,7 @@
-"""python manage.py ingest ENTITY FILE --system CODE [--format csv|jsonl] [--map SRC=FIELD ...]"""
+"""python manage.py ingest ENTITY FILE --system CODE [--format csv|jsonl] [--map SRC=FIELD ...]
+
+The encoding, the CSV delimiter and column names that differ only in case or spacing are found
+from the file itself (and can be given); what was found is printed before the summary."""
 from __future__ import annotations
 
 import sys
@@ -7,7 +10,16 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from mdm.ingest.files import FileRejected, parse_mapping, plan, read_records
+from mdm.ingest.files import (
+    AUTO,
+    DELIMITERS,
+    NULL_VALUES,
+    FileRejected,
+    parse_mapping,
+    parse_null_values,
+    plan,
+    read_records,
+)
 from mdm.ingest.loader import DEFAULT_TIMEOUT, DISTRIBUTE, CannotDistribute, LoadFailed, load_records
 from mdm.ingest.schema import ENTITIES
 from mdm.ingest.services import Outcome
@@ -27,6 +39,20 @@ class Command(BaseCommand):
         parser.add_argument("--system", required=True, help="source system code, e.g. ERP")
         parser.add_argument("--format", choices=["csv", "jsonl"], default=None)
         parser.add_argument("--map", action="append", default=[], metavar="SOURCE_COLUMN=FIELD")
+        parser.add_argument(
+            "--encoding", default=AUTO,
+            help="the file's text encoding, e.g. utf-8, cp1252, latin-1, utf-16 (default auto: UTF-8, or UTF-16 "
+                 "with a byte order mark, else Windows-1252)",
+        )
+        parser.add_argument(
+            "--delimiter", default=AUTO,
+            help=f"CSV delimiter: {', '.join(DELIMITERS.values())} or the character itself (default auto: the one "
+                 "the header line uses; tab for .tsv files)",
+        )
+        parser.add_argument(
+            "--null-values", default=None, metavar="A,B,...",
+            help=f"values read as empty, ignoring case (default: {','.join(NULL_VALUES)}); \"\" for none",
+        )
         parser.add_argument("--batch-size", type=int, default=1000)
         parser.add_argument(
             "--workers", type=int, default=None,
@@ -63,9 +89,12 @@ class Command(BaseCommand):
                                "register it with create_system") from exc
         try:
             file_plan = plan(entity, Path(options["file"]), fmt=options["format"],
-                             mapping=parse_mapping(options["map"]))
+                             mapping=parse_mapping(options["map"]), encoding=options["encoding"],
+                             delimiter=options["delimiter"], null_values=parse_null_values(options["null_values"]))
         except FileRejected as exc:
             raise CommandError(f"{exc}. Nothing was ingested.") from exc
+        for note in file_plan.notes:
+            self.stdout.write(f"{file_plan.path.name}: {note}")
 
         started = time.perf_counter()
         progress = sys.stderr.isatty() and options["verbosity"] > 0
