@@ -724,6 +724,45 @@ def country_name(alpha2: str) -> str:
 
 
 # --------------------------------------------------------------------------------------------
+# Numbers written by people and spreadsheets
+
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
+_GROUPED = {
+    # thousands separator, decimal separator -> digits grouped in threes, an optional fraction
+    (",", "."): re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?"),
+    (".", ","): re.compile(r"[+-]?\d{1,3}(?:\.\d{3})+(?:,\d+)?"),
+}
+_COMMA_FRACTION = re.compile(r"[+-]?\d*,\d+")
+
+
+class AmbiguousNumber(ValueError):
+    """A number whose separator could be a decimal or a thousands separator ("1,500")."""
+
+
+def parse_decimal_text(text: str) -> Decimal | None:
+    """The number a person or a spreadsheet wrote, in either convention of separators.
+
+    "12.5", "12,5", "1,234.5", "1.234,5", "1 234,5" and "-0,25" are read; spaces (and no-break
+    spaces) between digits are grouping. One comma followed by exactly three digits ("1,500")
+    is 1500 in one convention and 1.5 in the other: AmbiguousNumber. None when it is no number.
+    """
+    compact = "".join(text.split())
+    if _PLAIN_NUMBER.fullmatch(compact):
+        return Decimal(compact)
+    for (thousands, decimal), pattern in _GROUPED.items():
+        if pattern.fullmatch(compact):
+            if thousands == "," and compact.count(",") == 1 and "." not in compact:
+                if compact.lstrip("+-").startswith("0,"):  # no grouping starts with zero
+                    return Decimal(compact.replace(",", "."))
+                raise AmbiguousNumber(compact)
+            whole, _, fraction = compact.replace(thousands, "").partition(decimal)
+            return Decimal(f"{whole}.{fraction}" if fraction else whole)
+    if _COMMA_FRACTION.fullmatch(compact):
+        return Decimal(compact.replace(",", "."))
+    return None
+
+
+# --------------------------------------------------------------------------------------------
 # Records
 
 _DECIMAL_PLACES = Decimal("0.000001")  # every decimal column of the golden models has 6 places

@@ -28,10 +28,12 @@ from decimal import Decimal
 
 from mdm.ingest.schema import ENTITY_FIELDS, SOURCE_KEY_MAX_LENGTH, FieldSpec, allowed_columns
 from mdm.normalization import (
+    AmbiguousNumber,
     gtin_check_digit,
     gtin_digits,
     normalize_country,
     normalize_phone,
+    parse_decimal_text,
     split_website,
 )
 
@@ -88,7 +90,7 @@ def _bound(number: float | None) -> str:
 
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 _INTEGER = re.compile(r"[+-]?\d+")
-_DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
+_SCIENTIFIC = re.compile(r"\d+(?:[.,]\d+)?[eE]\+?\d+")
 _EMAIL = re.compile(
     r"(?!\.)(?!.*\.\.)[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}(?<!\.)"
     r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
@@ -153,12 +155,18 @@ def _check_decimal(spec: FieldSpec, value: object, context: _Context) -> object:
         number = Decimal(value)
     elif isinstance(value, float):
         number = Decimal(repr(value))
-    elif isinstance(value, str) and _DECIMAL.fullmatch(text := "".join(value.split())):
-        number = Decimal(text)
-    elif isinstance(value, str) and "," in value:
-        raise _Invalid(
-            "not_a_number", f"{spec.title} {_show(value)} is not a number (use '.' as the decimal separator)"
-        )
+    elif isinstance(value, str):
+        try:
+            parsed = parse_decimal_text(value)
+        except AmbiguousNumber:
+            raise _Invalid(
+                "ambiguous_number",
+                f"{spec.title} {_show(value)} could be a whole number with a thousands separator or a "
+                "decimal with a decimal comma; write it without grouping (1500 or 1.5)",
+            ) from None
+        if parsed is None:
+            raise _Invalid("not_a_number", f"{spec.title} {_show(value)} is not a number")
+        number = parsed
     else:
         raise _Invalid("not_a_number", f"{spec.title} {_show(value)} is not a number")
     if not number.is_finite():
@@ -185,6 +193,12 @@ def _check_choice(spec: FieldSpec, value: object, context: _Context) -> object:
 def _check_gtin(spec: FieldSpec, value: object, context: _Context) -> object:
     text = _as_text(spec, value)
     digits = gtin_digits(text)
+    if digits is None and _SCIENTIFIC.fullmatch(text.strip()):
+        raise _Invalid(
+            "invalid_gtin",
+            f"{spec.title} {_show(text)} is in scientific notation, so its last digits are lost: "
+            "a spreadsheet took it for a number; export the column as text",
+        )
     if digits is None:
         raise _Invalid("invalid_gtin", f"{spec.title} {_show(text)} must have 8, 12, 13 or 14 digits")
     if digits.strip("0") == "":

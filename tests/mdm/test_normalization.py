@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from mdm.normalization import (
     COUNTRIES,
+    AmbiguousNumber,
     country_name,
     email_domain,
     gtin_check_digit,
@@ -21,6 +22,7 @@ from mdm.normalization import (
     normalize_record,
     normalize_text,
     normalize_website,
+    parse_decimal_text,
     postal_code_key,
     strip_legal_form,
     website_host,
@@ -246,6 +248,26 @@ def test_upc_that_lost_its_leading_zero_in_a_spreadsheet_is_padded_back():
     assert is_valid_gtin("36000291452")
     assert normalize_gtin("36000291452") == "00036000291452"
     assert not is_valid_gtin("36000291453")
+
+
+@pytest.mark.parametrize(("text", "number"), [
+    ("12.5", "12.5"), ("12,5", "12.5"), ("-0,25", "-0.25"), (",5", "0.5"), ("52,520008", "52.520008"),
+    ("1,234.5", "1234.5"), ("1.234,5", "1234.5"), ("1,234,567", "1234567"), ("1.234.567", "1234567"),
+    ("1 234,5", "1234.5"), ("1\u00a0234,5", "1234.5"), ("1.500", "1.500"), ("0,500", "0.500"),
+])
+def test_numbers_in_either_convention_of_separators(text, number):
+    assert parse_decimal_text(text) == Decimal(number)
+
+
+@pytest.mark.parametrize("text", ["1,500", "-12,000"])
+def test_one_comma_before_three_digits_is_ambiguous(text):
+    with pytest.raises(AmbiguousNumber):
+        parse_decimal_text(text)
+
+
+@pytest.mark.parametrize("text", ["abc", "1.2.3", "1,5,5", "12,34.5", "NaN", "Infinity", ""])
+def test_what_is_no_number(text):
+    assert parse_decimal_text(text) is None
 
 
 def test_gtin_check_digit():

@@ -147,10 +147,24 @@ def test_int_out_of_range():
     )
 
 
-def test_decimal_with_comma_is_rejected_with_a_hint():
-    error = only_error(validate_record("product", product(net_weight="12,5")))
-    assert (error.pointer, error.code) == ("/net_weight", "not_a_number")
-    assert "'12,5'" in error.message and "'.'" in error.message
+@pytest.mark.parametrize(("value", "number"), [
+    ("12,5", "12.5"), ("1.234,5", "1234.5"), ("1,234.5", "1234.5"), ("1 234,5", "1234.5"), ("0,500", "0.500"),
+])
+def test_decimal_in_either_convention_of_separators(value, number):
+    result = validate_record("product", product(net_weight=value))
+    assert result.errors == [] and result.values["net_weight"] == Decimal(number)
+
+
+def test_decimal_that_could_be_thousands_or_a_fraction_is_rejected_with_a_hint():
+    error = only_error(validate_record("product", product(net_weight="1,500")))
+    assert (error.pointer, error.code) == ("/net_weight", "ambiguous_number")
+    assert "'1,500'" in error.message and "1500 or 1.5" in error.message
+
+
+def test_gtin_in_scientific_notation_says_a_spreadsheet_lost_its_digits():
+    error = only_error(validate_record("product", product(gtin="4.00638E+12")))
+    assert (error.pointer, error.code) == ("/gtin", "invalid_gtin")
+    assert "scientific notation" in error.message and "as text" in error.message
 
 
 @pytest.mark.parametrize("value", ["heavy", "NaN", "Infinity", float("nan"), "1.2.3"])
