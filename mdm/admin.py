@@ -109,7 +109,7 @@ class ProductSupplierAdmin(SimpleHistoryAdmin):
 
 @admin.register(SourceSystem)
 class SourceSystemAdmin(SimpleHistoryAdmin):
-    list_display = ("code", "name", "kind", "priority", "active", "last_received_at")
+    list_display = ("code", "name", "kind", "priority", "default_country", "active", "last_received_at")
     list_filter = ("kind", "active")
     search_fields = ("code", "name")
     actions = ["issue_new_token"]

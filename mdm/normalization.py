@@ -847,17 +847,18 @@ _RECORD_NORMALIZERS: dict[str, dict[str, _Normalizer]] = {
 }
 
 
-def normalize_record(entity: str, values: Mapping[str, object]) -> dict[str, object]:
+def normalize_record(entity: str, values: Mapping[str, object], default_country: str = "") -> dict[str, object]:
     """Canonical values of a validated record, as the golden record shows them.
 
     Text is trimmed, phones E.164, GTINs GTIN-14, countries alpha-2, emails lower-case, websites
     canonical, codes (uom, tax id, location and uom codes, short regions) upper-case, decimals
     rounded to the 6 places the golden models store. Fields outside the schema (source_key,
     deleted) pass through unchanged; None stays None. Returns a new dict, `values` is untouched.
+    Phones and postal codes are read in the record's country, else in `default_country`.
     """
     normalizers = _RECORD_NORMALIZERS[entity]
     raw_country = values.get("country")
-    country = normalize_country(raw_country) if isinstance(raw_country, str) else None
+    country = (normalize_country(raw_country) if isinstance(raw_country, str) else None) or default_country or None
     result: dict[str, object] = {}
     for name, value in values.items():
         normalizer = normalizers.get(name)

@@ -237,7 +237,8 @@ def _ingest_round(
                                             "a value held a NUL character or a broken unicode escape; "
                                             "it was replaced by \ufffd"))
         validation = validate_record(entity, {k: v for k, v in raw.items() if k not in FILE_KEYS},
-                                     known_units=units, system_code=system.code)
+                                     known_units=units, system_code=system.code,
+                                     default_country=system.default_country)
         errors = [*file_problems, *validation.errors]
         if not has_key and not any(e.pointer == "/source_key" for e in errors):
             errors.insert(0, FieldError("/source_key", "required", "source key is required"))
@@ -261,7 +262,7 @@ def _ingest_round(
             (to_create if is_new else to_update).append(record)
             continue
         record.errors = []
-        record.normalized = _jsonable(normalize_record(entity, values))
+        record.normalized = _jsonable(normalize_record(entity, values, system.default_country))
         record.match_keys = {}  # derived from the old values; the matcher fills them again
         if refs:
             pending_refs[index] = refs

@@ -251,7 +251,8 @@ def _check_phone(spec: FieldSpec, value: object, context: _Context) -> object:
     international = text.startswith(("+", "00"))
     if context.country is None and not international:
         raise _Invalid(
-            "invalid_phone", f"{spec.title} {_show(text)} needs a country or an international +prefix"
+            "invalid_phone",
+            f"{spec.title} {_show(text)} needs a country, an international +prefix or a default country of the system",
         )
     if normalize_phone(text, context.country) is None:
         where = f" in {context.country}" if context.country and not international else ""
@@ -339,12 +340,14 @@ def validate_record(
     *,
     known_units: UnitLookup | None = None,
     system_code: str = "",
+    default_country: str = "",
 ) -> ValidationResult:
     """Check one raw record of `entity` and return its typed values and all its errors.
 
     `known_units(code)` returns the hub unit code for a unit code of the sending system, or None
     when the unit is unknown; without it unit codes are only checked as text. `system_code`
-    names the sending system in messages.
+    names the sending system in messages; `default_country` is the country of a record that
+    names none (phones without a +prefix are read in it).
     """
     specs = ENTITY_FIELDS.get(entity)
     if specs is None:
@@ -377,7 +380,7 @@ def validate_record(
             errors.append(FieldError("/deleted", problem.code, problem.message))
 
     raw_country = raw.get("country")
-    country = normalize_country(raw_country) if isinstance(raw_country, str) else None
+    country = (normalize_country(raw_country) if isinstance(raw_country, str) else None) or default_country or None
     context = _Context(country=country, known_units=known_units, system_code=system_code)
     for spec in specs:
         value = raw.get(spec.name)

@@ -5,6 +5,7 @@ import hashlib
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
@@ -27,6 +28,13 @@ class SystemKind(models.TextChoices):
     OTHER = "other", "Other"
 
 
+def validate_country_code(value: str) -> None:
+    from mdm.normalization import COUNTRIES
+
+    if value and value not in COUNTRIES:
+        raise ValidationError(f"{value!r} is not an ISO 3166 alpha-2 country code (upper case, e.g. US, DE)")
+
+
 class SourceSystem(models.Model):
     code = models.CharField(max_length=32, unique=True, help_text="Short code, e.g. ERP, WMS, PORTAL")
     name = models.CharField(max_length=100)
@@ -34,6 +42,11 @@ class SourceSystem(models.Model):
     active = models.BooleanField(default=True)
     priority = models.PositiveSmallIntegerField(
         default=100, help_text="Survivorship rank: lower wins under the source-priority policy"
+    )
+    default_country = models.CharField(
+        max_length=2, blank=True, validators=[validate_country_code],
+        help_text="ISO 3166 alpha-2 code of the country the system's records are in when they name none: "
+                  "their phone numbers and postal codes are read in it",
     )
     last_received_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

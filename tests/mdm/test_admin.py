@@ -84,3 +84,15 @@ def test_auditor_cannot_change_in_admin(client, loaded, auditor):
     assert response.status_code == 403
     supplier.refresh_from_db()
     assert supplier.name != "Hacked"
+
+
+def test_a_systems_default_country_is_checked_in_admin(client, loaded, erp):
+    client.force_login(loaded)
+    url = reverse("admin:mdm_sourcesystem_change", args=[erp.pk])
+    form = {"code": erp.code, "name": erp.name, "kind": erp.kind, "priority": erp.priority, "active": "on"}
+    response = client.post(url, {**form, "default_country": "XX"})
+    assert response.status_code == 200 and "not an ISO 3166 alpha-2 country code" in response.content.decode()
+    response = client.post(url, {**form, "default_country": "DE"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    erp.refresh_from_db()
+    assert erp.default_country == "DE"

@@ -203,3 +203,19 @@ def test_create_system_prints_a_token_once(db):
     assert stored.key_hash == hash_token(token) and token not in stored.key_hash
     with pytest.raises(CommandError, match="already exists"):
         call_command("create_system", "ERP2", name="again", stdout=io.StringIO(), stderr=io.StringIO())
+
+
+def test_a_systems_default_country_reads_the_phones_of_records_that_name_none(tmp_path, db):
+    from mdm.models import SourceSystem
+
+    call_command("create_system", "WMS-EU", name="Warehouse", country="Germany", no_token=True, stderr=io.StringIO())
+    assert SourceSystem.objects.get(code="WMS-EU").default_country == "DE"
+    text = "source_key,name,phone,postal_code\nW-1,Müller GmbH,030 1234567,10115\nW-2,Acme Inc,+1 415 555 0100,\n"
+    summary = run_ingest("supplier", str(write(tmp_path, "wms.csv", text)), system="WMS-EU")
+    assert "read 2, created 2" in summary and "quarantined 0" in summary
+    phones = dict(SourceRecord.objects.values_list("source_key", "normalized__phone"))
+    assert phones == {"W-1": "+49301234567", "W-2": "+14155550100"}
+    # The golden record does not claim a country the source did not send.
+    assert not Supplier.objects.exclude(country="").exists()
+    with pytest.raises(CommandError, match="'Atlantis' is not an ISO 3166 country"):
+        call_command("create_system", "X", name="X", country="Atlantis", no_token=True, stderr=io.StringIO())

@@ -252,10 +252,15 @@ def test_invalid_url(value):
 def test_phone_needs_a_country_or_prefix():
     error = only_error(validate_record("supplier", supplier(phone="030 123456")))
     assert error == FieldError(
-        "/phone", "invalid_phone", "phone '030 123456' needs a country or an international +prefix"
+        "/phone", "invalid_phone",
+        "phone '030 123456' needs a country, an international +prefix or a default country of the system",
     )
     assert validate_record("supplier", supplier(phone="+49 30 123456")).ok
     assert validate_record("supplier", supplier(phone="030 123456", country="DE")).ok
+    assert validate_record("supplier", supplier(phone="030 123456"), default_country="DE").ok
+    # The record's own country wins over the system's.
+    error = only_error(validate_record("supplier", supplier(phone="030 123456", country="US"), default_country="DE"))
+    assert (error.code, error.message) == ("invalid_phone", "phone '030 123456' is not a possible phone number in US")
 
 
 def test_impossible_phone():

@@ -16,12 +16,14 @@ class Command(BaseCommand):
         parser.add_argument("--kind", choices=SystemKind.values, default=SystemKind.OTHER)
         parser.add_argument("--priority", type=int, default=100,
                             help="survivorship rank, lower wins (default 100)")
+        parser.add_argument("--country", default="",
+                            help="default country of records that name none, e.g. US or Germany")
         parser.add_argument("--no-token", action="store_true", help="register without issuing a token")
 
     def handle(self, *args, **options) -> None:
         try:
             system = create_source_system(code=options["code"], name=options["name"], kind=options["kind"],
-                                          priority=options["priority"])
+                                          priority=options["priority"], default_country=options["country"])
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         self.stderr.write(f"registered source system {system.code} ({system.get_kind_display()})")
