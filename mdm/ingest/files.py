@@ -30,6 +30,9 @@ DELIMITER_NAMES = {**{name: d for d, name in DELIMITERS.items()}, **{d: d for d 
 # How exports spell an empty value; compared ignoring case and surrounding spaces.
 NULL_VALUES = ("NULL", "N/A", "#N/A", "(null)", "None", "nil", "-")
 _CHUNK = 1 << 20
+# A long description must not stop a file (the csv module's default limit is 128 KiB): the
+# record is read and its field is refused as too long, like any other.
+csv.field_size_limit(1 << 30)
 _SEPARATORS = re.compile(r"[\s\-.]+")
 
 
@@ -105,8 +108,12 @@ def detect_encoding(path: Path, requested: str | None) -> tuple[str, str]:
         return "utf-16", "decoded as UTF-16 (byte order mark)"
     if head.startswith(b"PK\x03\x04"):
         raise FileRejected(f"cannot read {path}: it is a ZIP archive (an Excel workbook?); save it as CSV")
-    if b"\x00" in head:
-        raise FileRejected(f"cannot read {path}: it holds NUL bytes, so it is binary, not text")
+    if head.count(b"\x00") > len(head) // 4:
+        # Text in UTF-16 without a byte order mark has a NUL beside (nearly) every character.
+        for codec, zeros in (("utf-16-le", head[1::2]), ("utf-16-be", head[0::2])):
+            if zeros.count(0) >= 0.9 * len(zeros) and not _undecodable(path, codec):
+                return codec, f"decoded as {codec.upper()} (no byte order mark)"
+        raise FileRejected(f"cannot read {path}: it is mostly NUL bytes, so it is binary, not text")
     where = _undecodable(path, "utf-8-sig")
     if not where:
         return "utf-8-sig", ""

@@ -115,6 +115,23 @@ def test_tab_separated_and_utf16_files(tmp_path, erp):
     assert sorted(Supplier.objects.values_list("name", flat=True)) == ["Acme, Inc.", "Ōsaka Trading"]
 
 
+def test_utf16_without_a_byte_order_mark(tmp_path, erp):
+    path = tmp_path / "vendors.csv"
+    path.write_bytes("source_key,name\nV-1,Ōsaka Trading\n".encode("utf-16-le"))
+    summary = run_ingest("supplier", str(path), system="ERP")
+    assert "decoded as UTF-16-LE (no byte order mark)" in summary and "read 1, created 1" in summary
+    assert Supplier.objects.get().name == "Ōsaka Trading"
+
+
+def test_a_stray_nul_or_an_overlong_field_quarantines_its_row_only(tmp_path, erp):
+    text = f"source_key,name\nV-1,Acme\nV-2,Glo\x00bex\nV-3,{'x' * 200_000}\nV-4,Initech\n"
+    summary = run_ingest("supplier", str(write(tmp_path, "erp.csv", text)), system="ERP")
+    assert "read 4, created 2" in summary and "quarantined 2" in summary
+    errors = {r.source_key: r.errors[0] for r in SourceRecord.objects.filter(status=SourceStatus.QUARANTINED)}
+    assert errors["V-2"]["code"] == "invalid_character"
+    assert (errors["V-3"]["pointer"], errors["V-3"]["code"]) == ("/name", "too_long")
+
+
 def test_encoding_and_delimiter_can_be_given(tmp_path, erp):
     path = tmp_path / "odd.csv"
     path.write_bytes("source_key|name\nV-1|Caf\u00e9 Noir SARL\n".encode("latin-1"))
@@ -130,7 +147,7 @@ def test_encoding_and_delimiter_can_be_given(tmp_path, erp):
         (b"source_key,name\nV-1,Acme\n", ["--encoding", "klingon"], "unknown encoding 'klingon'"),
         (b"source_key,name\nV-1,Acme\n", ["--delimiter", "colon"], "unknown delimiter 'colon'"),
         (b"PK\x03\x04\x14\x00\x06\x00", [], "ZIP archive \\(an Excel workbook\\?\\); save it as CSV"),
-        (b"source_key\x00name\n", [], "NUL bytes"),
+        (b"\x00\x00\x00\x01\x00\x00\x07\x00\x00\x00", [], "mostly NUL bytes"),
     ],
 )
 def test_unreadable_encodings_and_workbooks_write_nothing(tmp_path, erp, content, options, message):
