@@ -3,7 +3,9 @@
 Every real-world supplier, product and location is generated once ("the truth") and then
 rendered into the exports of ERP, WMS and PORTAL, each with the habits of such a system:
 its own keys and unit codes, upper-case legacy fields, truncated names, abbreviations,
-typos, blanks, phone/postal/tax-id formats, and a few duplicates and malformed rows.
+typos, blanks, phone/postal/tax-id formats, and a few duplicates and malformed rows. The
+WMS is the legacy system and writes the file a legacy system writes: Windows-1252, semicolons,
+title-case column names, NULL for an empty cell and decimal commas (see DIALECTS).
 `truth.csv` says which rows are the same thing; `malformed.csv` lists the rows a validator
 must reject and why.
 
@@ -18,10 +20,11 @@ import random
 import re
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mdm.ingest.schema import field_names
+from mdm.ingest.schema import ENTITY_FIELDS, field_names
 
 from . import pools
 from .pools import City, Country
@@ -34,6 +37,25 @@ MALFORMED_FILE = "malformed.csv"
 MALFORMED_HEADER = ("entity", "system", "source_key", "problem")
 DEFAULT_COUNTS = {"suppliers": 300, "products": 500, "locations": 60}
 MALFORMED_RATE = 0.005
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """How a system writes its CSV export."""
+    delimiter: str = ","
+    encoding: str = "utf-8"
+    title_case_header: bool = False  # "Source Key;Postal Code" instead of "source_key,postal_code"
+    empty: str = ""  # how an empty cell reads
+    decimal_comma: bool = False
+
+    def header(self, entity: str) -> tuple[str, ...]:
+        columns = header(entity)
+        return tuple(c.replace("_", " ").title() for c in columns) if self.title_case_header else columns
+
+
+DIALECTS = {"WMS": Dialect(delimiter=";", encoding="cp1252", title_case_header=True, empty="NULL",
+                           decimal_comma=True)}
+PLAIN = Dialect()
 
 
 def data_file_name(system: str, entity: str) -> str:
@@ -955,18 +977,18 @@ def _malform(rng: random.Random, entity: str, row: list[str]) -> str:
             row[gtin_at] = f"{int(gtin) / 10 ** (len(gtin.lstrip('0')) - 1):.5f}E+{len(gtin.lstrip('0')) - 1}"
             return "GTIN in scientific notation"
         if x < 0.8:
-            row[columns.index("lead_time_days")] = _pick(rng.random, ("2 weeks", "tbd", "n/a"))
+            row[columns.index("lead_time_days")] = _pick(rng.random, ("2 weeks", "tbd", "ask rep"))
             return "lead time is not a number"
     elif entity == "location" and x < 0.4:
         latitude = row[columns.index("latitude")] or "45.123456"
         row[columns.index("latitude")] = latitude.replace(".", "")  # lost decimal point
         return "latitude out of range"
     elif entity == "supplier" and x < 0.3:
-        row[columns.index("email")] = _pick(rng.random, ("sales(at)example.com", "n/a", "accounts@",
+        row[columns.index("email")] = _pick(rng.random, ("sales(at)example.com", "see website", "accounts@",
                                                           "info@@example.com"))
         return "invalid email"
     if x < 0.7:
-        row[columns.index("country")] = _pick(rng.random, ("XX", "ZZ", "N/A", "Germany/EU", "EU"))
+        row[columns.index("country")] = _pick(rng.random, ("XX", "ZZ", "Europe", "Germany/EU", "EU"))
         return "invalid country code"
     row[columns.index("name")] = ""
     return "missing name"
@@ -1004,20 +1026,36 @@ class _Writer:
         self.rng = rng
         self.counts: dict[str, int] = {}
         self.writers: dict[str, Any] = {}
-        for name, columns in self._files():
-            handle = stack.enter_context((out_dir / name).open("w", newline="", encoding="utf-8"))
-            writer = csv.writer(handle, lineterminator="\n")
-            writer.writerow(columns)
+        self.dialects: dict[str, Dialect] = {}
+        self.decimal_columns: dict[str, list[int]] = {}
+        for name, entity, dialect in self._files():
+            handle = stack.enter_context((out_dir / name).open("w", newline="", encoding=dialect.encoding))
+            writer = csv.writer(handle, delimiter=dialect.delimiter, lineterminator="\n")
+            writer.writerow(dialect.header(entity) if entity else (TRUTH_HEADER if name == TRUTH_FILE
+                                                                   else MALFORMED_HEADER))
             self.writers[name] = writer
+            self.dialects[name] = dialect
+            self.decimal_columns[name] = [n for n, spec in enumerate(ENTITY_FIELDS.get(entity, ()))
+                                          if spec.kind == "decimal"]
             self.counts[name] = 0
 
     @staticmethod
-    def _files() -> Iterator[tuple[str, tuple[str, ...]]]:
+    def _files() -> Iterator[tuple[str, str, Dialect]]:
         for system in SYSTEMS:
             for entity in ENTITY_FILES:
-                yield data_file_name(system, entity), header(entity)
-        yield TRUTH_FILE, TRUTH_HEADER
-        yield MALFORMED_FILE, MALFORMED_HEADER
+                yield data_file_name(system, entity), entity, DIALECTS.get(system, PLAIN)
+        yield TRUTH_FILE, "", PLAIN
+        yield MALFORMED_FILE, "", PLAIN
+
+    def _render(self, name: str, row: list[str]) -> list[str]:
+        dialect = self.dialects[name]
+        if dialect is PLAIN:
+            return row
+        row = list(row)
+        if dialect.decimal_comma:
+            for n in self.decimal_columns[name]:
+                row[n] = row[n].replace(".", ",")
+        return [value or dialect.empty for value in row]
 
     def row(self, entity: str, system: str, key: str, entity_id: str, row: list[str],
             malformable: bool = True) -> None:
@@ -1026,7 +1064,7 @@ class _Writer:
             problem = _malform(self.rng, entity, row)
             self.writers[MALFORMED_FILE].writerow((entity, system, key, problem))
             self.counts[MALFORMED_FILE] += 1
-        self.writers[name].writerow((key, *row))
+        self.writers[name].writerow((key, *self._render(name, row)))
         self.counts[name] += 1
         self.writers[TRUTH_FILE].writerow((entity, system, key, entity_id))
         self.counts[TRUTH_FILE] += 1

@@ -31,6 +31,7 @@ import django  # noqa: E402
 
 django.setup()
 
+from mdm.ingest.files import plan, read_records  # noqa: E402
 from mdm.ingest.schema import field_names  # noqa: E402
 from mdm.matching.config import Thresholds, entity_config  # noqa: E402
 from mdm.matching.engine import cluster_scored, load_blocks, score_shard  # noqa: E402
@@ -57,12 +58,13 @@ def read_entity(data: Path, entity: str) -> tuple[list[tuple[str, dict]], dict[s
         path = data / f"{system}_{entity}.csv"
         if not path.exists():
             continue
-        with open(path, newline="") as f:
-            for r in csv.DictReader(f):
-                if (system, r["source_key"]) in malformed:
-                    continue
-                values = {k: (v if v != "" else None) for k, v in r.items() if k in allowed}
-                rows.append((f"{system}:{r['source_key']}", values))
+        # Each system's export in its own dialect (the WMS's is Windows-1252 with semicolons),
+        # read as the ingest command reads it.
+        for r in read_records(plan(entity, path, fmt="csv", mapping={})):
+            if (system, r["source_key"]) in malformed:
+                continue
+            values = {k: v for k, v in r.items() if k in allowed}
+            rows.append((f"{system}:{r['source_key']}", values))
     return rows, truth
 
 

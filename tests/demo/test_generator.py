@@ -11,6 +11,7 @@ from django.core.management import call_command
 from rapidfuzz import fuzz, process
 
 from mdm.demo.generator import (
+    DIALECTS,
     ENTITY_FILES,
     MALFORMED_FILE,
     SYSTEMS,
@@ -19,15 +20,22 @@ from mdm.demo.generator import (
     generate,
     gtin_is_valid,
 )
+from mdm.ingest.files import plan, read_records
 from mdm.ingest.schema import field_names
 from mdm.ingest.validation import validate_record
+from mdm.normalization import parse_decimal_text
 
 SIZES = {"suppliers": 3000, "products": 2000, "locations": 300}
 
 
 def read(path: Path) -> list[dict[str, str]]:
-    with path.open(newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
+    """Rows of a generated file; a system's export read as the ingest command reads it, its empty
+    cells as ""."""
+    if path.name in (TRUTH_FILE, MALFORMED_FILE):
+        with path.open(newline="", encoding="utf-8") as handle:
+            return list(csv.DictReader(handle))
+    file_plan = plan(path.stem.split("_", 1)[1], path, fmt="csv", mapping={})
+    return [{**dict.fromkeys(file_plan.columns, ""), **row} for row in read_records(file_plan)]
 
 
 @pytest.fixture(scope="module")
@@ -78,11 +86,29 @@ def test_generate_returns_the_number_of_rows_written_per_file(tmp_path):
     assert counts[TRUTH_FILE] == sum(c for name, c in counts.items() if name not in (TRUTH_FILE, MALFORMED_FILE))
 
 
-def test_headers_are_source_key_plus_the_canonical_fields(out):
-    for system in SYSTEMS:
+def test_headers_are_source_key_plus_the_canonical_fields_in_each_systems_spelling(out):
+    for system in ("ERP", "PORTAL"):
         for entity in ENTITY_FILES:
             with (out / data_file_name(system, entity)).open(encoding="utf-8") as handle:
                 assert next(csv.reader(handle)) == ["source_key", *field_names(entity)]
+    with (out / data_file_name("WMS", "location")).open(encoding="cp1252") as handle:
+        assert next(csv.reader(handle, delimiter=";"))[:3] == ["Source Key", "Code", "Name"]
+
+
+def test_the_wms_writes_a_legacy_export_that_the_ingest_command_reads_as_it_is(out):
+    assert DIALECTS["WMS"].encoding == "cp1252"
+    raw = (out / data_file_name("WMS", "supplier")).read_bytes()
+    assert raw.startswith(b"Source Key;Name;") and b";NULL;" in raw
+    with pytest.raises(UnicodeDecodeError):  # accents in Windows-1252, not UTF-8
+        raw.decode("utf-8")
+    products = (out / data_file_name("WMS", "product")).read_text(encoding="cp1252").splitlines()
+    assert any(re.search(r";\d+,\d\d;KG;", line) for line in products)  # net weights with a decimal comma
+    notes = plan("supplier", out / data_file_name("WMS", "supplier"), fmt=None, mapping={}).notes
+    assert notes[0].startswith("not UTF-8 (byte ") and notes[0].endswith("decoded as Windows-1252; pass "
+                                                                       "--encoding if that is wrong")
+    assert notes[1] == "columns separated by semicolon"
+    assert notes[2].startswith("columns matched ignoring case and spacing: 'Source Key' as source_key, 'Name' as name")
+    assert "'Address Line1' as address_line1" in notes[2] and len(notes) == 3
     assert (out / TRUTH_FILE).read_text().splitlines()[0] == "entity,system,source_key,entity_id"
 
 
@@ -217,7 +243,8 @@ def test_locations_move_a_little_between_systems_but_stay_close(rows, truth, mal
         for row in rows[system, "location"]:
             key = ("location", system, row["source_key"])
             if row["latitude"] and key not in malformed:
-                coordinates[truth[key]].append((float(row["latitude"]), float(row["longitude"])))
+                coordinates[truth[key]].append((float(parse_decimal_text(row["latitude"])),
+                                                float(parse_decimal_text(row["longitude"]))))
     spreads = [max(abs(a[0] - b[0]) for a in points for b in points)
                for points in coordinates.values() if len(points) >= 2]
     assert spreads and max(spreads) < 0.01
