@@ -304,6 +304,8 @@ def _is_missing(value: object) -> bool:
 
 
 def _check_source_key(value: object) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)  # JSON exports often carry numeric ids; 1001 and "1001" are one key
     if not isinstance(value, str):
         raise _Invalid(
             "invalid_source_key", f"source key must be text, got {type(value).__name__} {_show(value)}"

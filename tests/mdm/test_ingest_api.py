@@ -37,6 +37,16 @@ def test_batch_with_a_bad_record_still_processes_the_good_ones(erp_client):
     assert bad.status == SourceStatus.QUARANTINED and bad.raw["country"] == "XX"
 
 
+def test_a_numeric_source_key_is_the_same_key_as_its_text(erp_client):
+    first = post(erp_client, [{"source_key": 1001, "name": "Acme Corp", "country": "US"}]).json()["results"][0]
+    assert (first["source_key"], first["outcome"]) == ("1001", "created")
+    again = post(erp_client, [{"source_key": "1001", "name": "Acme Corp", "country": "US"}]).json()["results"][0]
+    assert (again["outcome"], again["golden_id"]) == ("updated", first["golden_id"])
+    assert SourceRecord.objects.get().source_key == "1001"
+    lookup = erp_client.get("/api/v1/crosswalk/supplier/ERP/1001/")
+    assert lookup.status_code == 200 and lookup.json()["golden_id"] == first["golden_id"]
+
+
 def test_system_comes_from_the_token_never_the_body(erp_client, wms_client):
     post(wms_client, [{"source_key": "V-1", "name": "Acme", "system": "ERP"}])
     record = SourceRecord.objects.get(source_key="V-1")

@@ -73,10 +73,16 @@ def test_source_key_is_required(missing):
     assert error == FieldError("/source_key", "required", "source key is required")
 
 
-def test_source_key_must_be_text():
-    error = only_error(validate_record("uom", {"code": "EA", "source_key": 1001}))
+def test_a_whole_number_source_key_is_read_as_text():
+    result = validate_record("uom", {"code": "EA", "source_key": 1001})
+    assert result.errors == [] and result.values["source_key"] == "1001"
+
+
+@pytest.mark.parametrize("value", [1001.5, True, ["K-1"], {"id": 1}])
+def test_source_key_must_be_text(value):
+    error = only_error(validate_record("uom", {"code": "EA", "source_key": value}))
     assert (error.pointer, error.code) == ("/source_key", "invalid_source_key")
-    assert "1001" in error.message
+    assert "must be text" in error.message
 
 
 def test_source_key_length():
