@@ -25,6 +25,7 @@ from mdm.normalization import (
 
 _NON_ALNUM_UPPER = re.compile(r"[^0-9A-Z]+")
 _DIGITS = re.compile(r"\D+")
+_E164 = re.compile(r"\+[1-9]\d{6,14}")
 
 
 def _text(value: Any) -> str:
@@ -62,6 +63,8 @@ def _duns(value: Any) -> str:
 
 def _phone(value: Any, country: str) -> str:
     text = _text(value)
+    if _E164.fullmatch(text):  # normalized values are E.164 already: parsing again gives the same
+        return text
     return (normalize_phone(text, country or None) or "") if text else ""
 
 
