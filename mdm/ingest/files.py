@@ -41,8 +41,9 @@ class FilePlan:
     path: Path
     fmt: str
     mapping: dict[str, str]
-    columns: list[str]
+    columns: list[str]  # "" for a nameless column left out
     rows: int
+    preamble: int = 0  # lines before the header (Excel's "sep=;")
     encoding: str = "utf-8-sig"
     delimiter: str = ","
     null_values: frozenset[str] = frozenset()
@@ -172,6 +173,45 @@ def _check_columns(entity: str, columns: list[str], rename: dict[str, str]) -> l
     return mapped
 
 
+def _plan_csv(handle: Any, entity: str, path: Path, mapping: dict[str, str], delimiter: str | None,
+              notes: list[str]) -> tuple[str, list[str], int, int]:
+    """(delimiter, columns, data rows, preamble lines) of a CSV file, or FileRejected."""
+    first = handle.readline()
+    preamble = 0
+    if first.strip().lower().startswith("sep=") and len(first.strip()) == 5:
+        # Excel's hint line: the delimiter, then the header.
+        delimiter = delimiter if delimiter not in (None, AUTO) else first.strip()[4]
+        preamble = 1
+        first = handle.readline()
+    if not first.strip():
+        raise FileRejected(f"{path} is empty: a CSV file needs a header row")
+    if delimiter in (None, AUTO) and path.suffix.lower() in (".tsv", ".tab"):
+        delimiter = "\t"
+    separator = delimiter if preamble and delimiter not in DELIMITER_NAMES else detect_delimiter(first, delimiter)
+    if separator != ",":
+        notes.append(f"columns separated by {DELIMITERS.get(separator, repr(separator))}")
+    handle.seek(0)
+    for _ in range(preamble):
+        handle.readline()
+    reader = csv.reader(handle, delimiter=separator)
+    header = [h.strip() for h in next(reader)]
+    nameless = [n for n, h in enumerate(header) if not h]
+    rows = 0
+    filled: set[int] = set()
+    for row in reader:
+        rows += 1
+        filled.update(n for n in nameless if n < len(row) and row[n].strip())
+    if filled:
+        numbers = ", ".join(str(n + 1) for n in sorted(filled))
+        raise FileRejected(f"column(s) {numbers} have no name in the header but hold values; name or remove them")
+    if nameless:
+        notes.append(f"left out {len(nameless)} empty column(s) without a name")
+    named = [h for h in header if h]
+    rename = _rename(entity, named, mapping, notes)
+    mapped = iter(_check_columns(entity, named, rename))
+    return separator, [next(mapped) if h else "" for h in header], rows, preamble
+
+
 def plan(entity: str, path: Path, *, fmt: str | None, mapping: dict[str, str], encoding: str | None = None,
          delimiter: str | None = None, null_values: frozenset[str] | None = None) -> FilePlan:
     fmt = detect_format(path, fmt)
@@ -183,22 +223,9 @@ def plan(entity: str, path: Path, *, fmt: str | None, mapping: dict[str, str], e
         notes += [note] if note else []
         with path.open(encoding=codec, newline="") as handle:
             if fmt == "csv":
-                first = handle.readline()
-                if not first.strip():
-                    raise FileRejected(f"{path} is empty: a CSV file needs a header row")
-                if delimiter in (None, AUTO) and path.suffix.lower() in (".tsv", ".tab"):
-                    delimiter = "\t"
-                separator = detect_delimiter(first, delimiter)
-                if separator != ",":
-                    notes.append(f"columns separated by {DELIMITERS[separator]}")
-                handle.seek(0)
-                reader = csv.reader(handle, delimiter=separator)
-                header = [h.strip() for h in next(reader)]
-                rename = _rename(entity, header, mapping, notes)
-                columns = _check_columns(entity, header, rename)
-                rows = sum(1 for _ in reader)
+                separator, columns, rows, preamble = _plan_csv(handle, entity, path, mapping, delimiter, notes)
             else:
-                separator = ","
+                separator, preamble = ",", 0
                 keys: list[str] = []
                 seen: set[str] = set()
                 rows = 0
@@ -224,7 +251,7 @@ def plan(entity: str, path: Path, *, fmt: str | None, mapping: dict[str, str], e
         raise
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise FileRejected(f"cannot read {path}: {exc}") from exc
-    return FilePlan(path=path, fmt=fmt, mapping=mapping, columns=columns, rows=rows, encoding=codec,
+    return FilePlan(path=path, fmt=fmt, mapping=mapping, columns=columns, rows=rows, preamble=preamble, encoding=codec,
                     delimiter=separator, null_values=parse_null_values(None) if null_values is None else null_values,
                     notes=notes)
 
@@ -238,11 +265,14 @@ def read_records(file_plan: FilePlan) -> Iterator[dict[str, Any]]:
     nulls = file_plan.null_values
     with file_plan.path.open(encoding=file_plan.encoding, newline="") as handle:
         if file_plan.fmt == "csv":
+            for _ in range(file_plan.preamble):
+                handle.readline()
             reader = csv.reader(handle, delimiter=file_plan.delimiter)
             next(reader)
             columns = file_plan.columns
             for row in reader:
-                record = {c: v for c, v in zip(columns, row, strict=False) if v.strip() and not _is_null(v, nulls)}
+                record = {c: v for c, v in zip(columns, row, strict=False)
+                          if c and v.strip() and not _is_null(v, nulls)}
                 if len(row) != len(columns):
                     record["_columns"] = f"row has {len(row)} values, header has {len(columns)}"
                 yield record

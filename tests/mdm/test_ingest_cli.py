@@ -132,6 +132,19 @@ def test_a_stray_nul_or_an_overlong_field_quarantines_its_row_only(tmp_path, erp
     assert (errors["V-3"]["pointer"], errors["V-3"]["code"]) == ("/name", "too_long")
 
 
+def test_excels_sep_line_and_trailing_nameless_columns(tmp_path, erp):
+    text = "sep=;\nsource_key;name;country;;\nV-1;Acme, Inc.;US;;\nV-2;Globex;DE;;\n"
+    summary = run_ingest("supplier", str(write(tmp_path, "excel.csv", text)), system="ERP")
+    assert "columns separated by semicolon" in summary and "left out 2 empty column(s) without a name" in summary
+    assert "read 2, created 2" in summary
+    raw = SourceRecord.objects.get(source_key="V-1").raw
+    assert raw == {"source_key": "V-1", "name": "Acme, Inc.", "country": "US"}
+    holding = "source_key,name,\nV-3,Initech,oops\n"
+    with pytest.raises(CommandError, match=r"column\(s\) 3 have no name in the header but hold values"):
+        run_ingest("supplier", str(write(tmp_path, "holding.csv", holding)), system="ERP")
+    assert SourceRecord.objects.count() == 2
+
+
 def test_encoding_and_delimiter_can_be_given(tmp_path, erp):
     path = tmp_path / "odd.csv"
     path.write_bytes("source_key|name\nV-1|Caf\u00e9 Noir SARL\n".encode("latin-1"))
