@@ -73,7 +73,7 @@ def detect_format(path: Path, fmt: str | None) -> str:
 
 
 def _undecodable(path: Path, encoding: str) -> str:
-    """Where a file stops being `encoding` ("byte 0xfc on line 2 (offset 21)"); "" when it is."""
+    """Where a file stops being `encoding` ("byte 0xfc on line 2, offset 21"); "" when it is."""
     decoder = codecs.getincrementaldecoder(encoding)()
     with path.open("rb") as handle:
         offset = lines = 0
@@ -87,7 +87,7 @@ def _undecodable(path: Path, encoding: str) -> str:
             if exc.start >= len(exc.object):
                 return f"the file ends inside a character ({exc.reason})"
             line = lines + exc.object[:exc.start].count(b"\n") + 1
-            return f"byte {exc.object[exc.start]:#04x} on line {line} (offset {offset + exc.start})"
+            return f"byte {exc.object[exc.start]:#04x} on line {line}, offset {offset + exc.start}"
     return ""
 
 

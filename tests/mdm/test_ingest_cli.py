@@ -156,7 +156,7 @@ def test_encoding_and_delimiter_can_be_given(tmp_path, erp):
 @pytest.mark.parametrize(
     ("content", "options", "message"),
     [
-        (b"source_key,name\nV-1,M\xfcller\n", ["--encoding", "utf-8"], r"byte 0xfc on line 2 \(offset 21\)"),
+        (b"source_key,name\nV-1,M\xfcller\n", ["--encoding", "utf-8"], "byte 0xfc on line 2, offset 21"),
         (b"source_key,name\nV-1,Acme\n", ["--encoding", "klingon"], "unknown encoding 'klingon'"),
         (b"source_key,name\nV-1,Acme\n", ["--delimiter", "colon"], "unknown delimiter 'colon'"),
         (b"PK\x03\x04\x14\x00\x06\x00", [], "ZIP archive \\(an Excel workbook\\?\\); save it as CSV"),

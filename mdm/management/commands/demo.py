@@ -59,7 +59,7 @@ class Command(BaseCommand):
             for code, *_ in DEMO_SYSTEMS:
                 path = out / f"{code}_{entity}.csv"
                 if path.exists():
-                    self.stdout.write(f"loading {path.name}: ", ending="")
+                    self.stdout.write(f"loading {path.name}")
                     call_command("ingest", entity, str(path), system=code, stdout=self.stdout)
         from mdm.models import Product
         from mdm.uom.demo import create_demo_packaging, install_demo_unit_codes
