@@ -66,10 +66,62 @@ def parse_null_values(text: str | None) -> frozenset[str]:
     return frozenset(t.strip().lower() for t in tokens if t.strip())
 
 
+FORMATS = ("csv", "jsonl", "json")
+
+
 def detect_format(path: Path, fmt: str | None) -> str:
     if fmt:
         return fmt
-    return "jsonl" if path.suffix.lower() in (".jsonl", ".ndjson") else "csv"
+    suffix = path.suffix.lower()
+    return "jsonl" if suffix in (".jsonl", ".ndjson") else "json" if suffix == ".json" else "csv"
+
+
+def _flatten(obj: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """{"address": {"city": "Boston"}} -> {"address.city": "Boston"}: nested objects of JSON
+    exports become dotted names, which --map can rename (address.city=city)."""
+    flat: dict[str, Any] = {}
+    for key, value in obj.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            flat.update(_flatten(value, f"{name}."))
+        else:
+            flat[name] = value
+    return flat
+
+
+def _json_objects(handle: Any, fmt: str, path: Path) -> Iterator[dict[str, Any]]:
+    """The records of a JSONL file (one object a line) or a JSON file (an array of objects, or
+    an object holding one such array, as in {"data": [...]}), flattened; a line or item that is
+    no object comes as {"_line": ..., "_error": ...} to be quarantined."""
+    if fmt == "jsonl":
+        for line in handle:
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield {"_line": line.rstrip("\n")[:2000], "_error": f"line is not valid JSON: {exc.msg}"}
+                continue
+            if not isinstance(obj, dict):
+                yield {"_line": line.rstrip("\n")[:2000], "_error": "a line must be a JSON object"}
+                continue
+            yield _flatten(obj)
+        return
+    try:
+        document = json.load(handle)
+    except json.JSONDecodeError as exc:
+        raise FileRejected(f"{path} is not valid JSON: {exc.msg} on line {exc.lineno}") from exc
+    if isinstance(document, dict):
+        arrays = [value for value in document.values() if isinstance(value, list)]
+        document = arrays[0] if len(arrays) == 1 else None
+    if not isinstance(document, list):
+        raise FileRejected(f"{path} holds no array of records: a JSON file needs [{{...}}, ...] "
+                           "or an object with one such array")
+    for position, item in enumerate(document):
+        if isinstance(item, dict):
+            yield _flatten(item)
+        else:
+            yield {"_line": f"item {position}: {json.dumps(item)[:2000]}", "_error": "an item must be a JSON object"}
 
 
 def _undecodable(path: Path, encoding: str) -> str:
@@ -215,8 +267,8 @@ def _plan_csv(handle: Any, entity: str, path: Path, mapping: dict[str, str], del
 def plan(entity: str, path: Path, *, fmt: str | None, mapping: dict[str, str], encoding: str | None = None,
          delimiter: str | None = None, null_values: frozenset[str] | None = None) -> FilePlan:
     fmt = detect_format(path, fmt)
-    if fmt not in ("csv", "jsonl"):
-        raise FileRejected(f"unknown format {fmt!r}; use csv or jsonl")
+    if fmt not in FORMATS:
+        raise FileRejected(f"unknown format {fmt!r}; use {', '.join(FORMATS)}")
     notes: list[str] = []
     try:
         codec, note = detect_encoding(path, encoding)
@@ -226,27 +278,16 @@ def plan(entity: str, path: Path, *, fmt: str | None, mapping: dict[str, str], e
                 separator, columns, rows, preamble = _plan_csv(handle, entity, path, mapping, delimiter, notes)
             else:
                 separator, preamble = ",", 0
-                keys: list[str] = []
-                seen: set[str] = set()
+                keys: dict[str, None] = {}
                 rows = 0
-                for line in handle:
-                    if not line.strip():
-                        continue
+                for obj in _json_objects(handle, fmt, path):
                     rows += 1
-                    try:
-                        obj = json.loads(line)
-                    except json.JSONDecodeError:
-                        continue  # the line is quarantined when read; not fatal
-                    if isinstance(obj, dict):
-                        for key in obj:
-                            if key not in seen:
-                                seen.add(key)
-                                keys.append(key)
-                rename = _rename(entity, keys, mapping, notes)
+                    if "_error" not in obj:  # a broken line is quarantined when read; not fatal
+                        keys.update(dict.fromkeys(obj))
+                columns = list(keys)
+                mapping = _rename(entity, columns, mapping, notes)
                 if rows:
-                    _check_columns(entity, keys, rename)
-                columns = keys
-                mapping = rename
+                    _check_columns(entity, columns, mapping)
     except FileRejected:
         raise
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
@@ -278,16 +319,9 @@ def read_records(file_plan: FilePlan) -> Iterator[dict[str, Any]]:
                 yield record
         else:
             rename = file_plan.mapping
-            for line in handle:
-                if not line.strip():
-                    continue
-                try:
-                    obj = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    yield {"_line": line.rstrip("\n")[:2000], "_error": f"line is not valid JSON: {exc.msg}"}
-                    continue
-                if not isinstance(obj, dict):
-                    yield {"_line": line.rstrip("\n")[:2000], "_error": "a line must be a JSON object"}
+            for obj in _json_objects(handle, file_plan.fmt, file_plan.path):
+                if "_error" in obj:
+                    yield obj
                     continue
                 yield {rename.get(k, k): None if isinstance(v, str) and _is_null(v, nulls) else v
                        for k, v in obj.items()}

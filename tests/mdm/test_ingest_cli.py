@@ -54,6 +54,36 @@ def test_jsonl_with_a_broken_line_quarantines_that_line(tmp_path, erp):
     assert "not valid JSON" in broken.errors[0]["message"]
 
 
+def test_a_json_array_export_with_nested_addresses(tmp_path, erp):
+    document = {"exported": "2026-11-28", "data": [
+        {"id": 1001, "Name": "Acme Corp", "address": {"line1": "1 Main Street", "city": "Boston", "country": "US"}},
+        {"id": 1002, "Name": "Globex GmbH", "address": {"city": "Berlin", "country": "DE"}},
+        "not a record",
+    ]}
+    path = write(tmp_path, "vendors.json", json.dumps(document))
+    summary = run_ingest("supplier", str(path), "--map", "id=source_key", "--map", "address.city=city",
+                         "--map", "address.country=country", system="ERP")
+    assert "'Name' as name" in summary and "'address.line1' as address_line1" in summary
+    assert "read 3, created 2" in summary and "quarantined 1" in summary
+    acme = SourceRecord.objects.get(source_key="1001")
+    assert acme.raw == {"source_key": 1001, "name": "Acme Corp", "address_line1": "1 Main Street", "city": "Boston",
+                        "country": "US"}
+    assert Supplier.objects.get(golden_id=acme.golden_id).city == "Boston"
+    broken = SourceRecord.objects.get(status=SourceStatus.QUARANTINED)
+    assert "an item must be a JSON object" in broken.errors[0]["message"]
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ('[{"source_key": "V-1", "name": "Acme"', "is not valid JSON"),
+    ('{"suppliers": [], "products": []}', "holds no array of records"),
+    ('"just text"', "holds no array of records"),
+])
+def test_json_files_that_hold_no_records_write_nothing(tmp_path, erp, content, message):
+    with pytest.raises(CommandError, match=message):
+        run_ingest("supplier", str(write(tmp_path, "export.json", content)), system="ERP")
+    assert not SourceRecord.objects.exists()
+
+
 def test_map_renames_columns(tmp_path, erp):
     path = write(tmp_path, "vendors.csv", "VENDOR_ID,VENDOR_NAME\nV-9,Initech LLC\n")
     run_ingest("supplier", str(path), "--map", "VENDOR_ID=source_key", "--map", "VENDOR_NAME=name", system="ERP")

@@ -1,4 +1,4 @@
-"""python manage.py ingest ENTITY FILE --system CODE [--format csv|jsonl] [--map SRC=FIELD ...]
+"""python manage.py ingest ENTITY FILE --system CODE [--format csv|jsonl|json] [--map SRC=FIELD ...]
 
 The encoding, the CSV delimiter and column names that differ only in case or spacing are found
 from the file itself (and can be given); what was found is printed before the summary."""
@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from mdm.ingest.files import (
     AUTO,
     DELIMITERS,
+    FORMATS,
     NULL_VALUES,
     FileRejected,
     parse_mapping,
@@ -37,7 +38,8 @@ class Command(BaseCommand):
         parser.add_argument("entity", choices=ENTITIES)
         parser.add_argument("file")
         parser.add_argument("--system", required=True, help="source system code, e.g. ERP")
-        parser.add_argument("--format", choices=["csv", "jsonl"], default=None)
+        parser.add_argument("--format", choices=FORMATS, default=None,
+                            help="csv, jsonl or json (an array of records); default from the file name")
         parser.add_argument("--map", action="append", default=[], metavar="SOURCE_COLUMN=FIELD")
         parser.add_argument(
             "--encoding", default=AUTO,
