@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from functools import lru_cache
 from urllib.parse import urlsplit
@@ -733,20 +733,52 @@ _GROUPED = {
     (".", ","): re.compile(r"[+-]?\d{1,3}(?:\.\d{3})+(?:,\d+)?"),
 }
 _COMMA_FRACTION = re.compile(r"[+-]?\d*,\d+")
+_DOT_GROUPED_WHOLE = re.compile(r"[+-]?\d{1,3}(?:\.\d{3})+")  # "1.500": 1500 where commas are decimal
+_ONE_COMMA_THREE = re.compile(r"[+-]?\d+,\d{3}")  # "1,500"
+_COMMA_GROUPED_WHOLE = re.compile(r"[+-]?[1-9]\d{0,2}(?:,\d{3})+")  # "1,500": 1500 where points are decimal
+_SEPARATOR_EVIDENCE = {
+    # a separator followed by other than three digits, or after a lone zero, can only be decimal
+    True: re.compile(r"[+-]?(?:\d*,(?:\d{1,2}|\d{4,})|0,\d+|\d{1,3}(?:\.\d{3})+,\d+)"),
+    False: re.compile(r"[+-]?(?:\d*\.(?:\d{1,2}|\d{4,})|0\.\d+|\d{1,3}(?:,\d{3})+\.\d+)"),
+}
+
+
+def decimal_convention(texts: Iterable[str]) -> bool | None:
+    """How a file writes decimals, learnt from its numbers: True for a decimal comma ("0,37",
+    "1.234,5"), False for a decimal point ("0.37", "1,234.5"), None when its numbers show
+    neither or both."""
+    seen = {True: False, False: False}
+    for text in texts:
+        compact = "".join(text.split())
+        for comma, pattern in _SEPARATOR_EVIDENCE.items():
+            if not seen[comma] and pattern.fullmatch(compact):
+                seen[comma] = True
+    if seen[True] != seen[False]:
+        return seen[True]
+    return None
 
 
 class AmbiguousNumber(ValueError):
     """A number whose separator could be a decimal or a thousands separator ("1,500")."""
 
 
-def parse_decimal_text(text: str) -> Decimal | None:
+def parse_decimal_text(text: str, decimal_comma: bool | None = None) -> Decimal | None:
     """The number a person or a spreadsheet wrote, in either convention of separators.
 
     "12.5", "12,5", "1,234.5", "1.234,5", "1 234,5" and "-0,25" are read; spaces (and no-break
     spaces) between digits are grouping. One comma followed by exactly three digits ("1,500")
-    is 1500 in one convention and 1.5 in the other: AmbiguousNumber. None when it is no number.
+    is 1500 in one convention and 1.5 in the other: AmbiguousNumber, unless `decimal_comma`
+    says which convention the writer used (see decimal_convention); then "1.500" is 1500 too.
+    None when it is no number.
     """
     compact = "".join(text.split())
+    if decimal_comma is True:
+        if _DOT_GROUPED_WHOLE.fullmatch(compact):
+            return Decimal(compact.replace(".", ""))
+        if _ONE_COMMA_THREE.fullmatch(compact):
+            return Decimal(compact.replace(",", "."))
+    elif decimal_comma is False and _COMMA_GROUPED_WHOLE.fullmatch(compact):
+        return Decimal(compact.replace(",", ""))
     if _PLAIN_NUMBER.fullmatch(compact):
         return Decimal(compact)
     for (thousands, decimal), pattern in _GROUPED.items():

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mdm.ingest.schema import allowed_columns
+from mdm.ingest.schema import ENTITY_FIELDS, NUMBER_FORMAT, allowed_columns
+from mdm.normalization import AmbiguousNumber, decimal_convention, parse_decimal_text
 
 
 class FileRejected(Exception):
@@ -47,6 +48,8 @@ class FilePlan:
     encoding: str = "utf-8-sig"
     delimiter: str = ","
     null_values: frozenset[str] = frozenset()
+    decimal_comma: bool | None = None  # how the file writes decimals, when its numbers show it
+    decimal_fields: tuple[str, ...] = ()
     notes: list[str] = field(default_factory=list)  # what was detected, for the user
 
 
@@ -226,8 +229,10 @@ def _check_columns(entity: str, columns: list[str], rename: dict[str, str]) -> l
 
 
 def _plan_csv(handle: Any, entity: str, path: Path, mapping: dict[str, str], delimiter: str | None,
-              notes: list[str]) -> tuple[str, list[str], int, int]:
-    """(delimiter, columns, data rows, preamble lines) of a CSV file, or FileRejected."""
+              notes: list[str], numbers_seen: list[str]) -> tuple[str, list[str], int, int]:
+    """(delimiter, columns, data rows, preamble lines) of a CSV file, or FileRejected. The values
+    of its decimal columns are added to `numbers_seen`."""
+    numbers = _decimal_fields(entity)
     first = handle.readline()
     preamble = 0
     if first.strip().lower().startswith("sep=") and len(first.strip()) == 5:
@@ -250,9 +255,11 @@ def _plan_csv(handle: Any, entity: str, path: Path, mapping: dict[str, str], del
     nameless = [n for n, h in enumerate(header) if not h]
     rows = 0
     filled: set[int] = set()
+    decimal_columns = [n for n, h in enumerate(header) if h and (mapping.get(h) or _canonical(h)) in numbers]
     for row in reader:
         rows += 1
         filled.update(n for n in nameless if n < len(row) and row[n].strip())
+        numbers_seen.extend(row[n] for n in decimal_columns if n < len(row) and row[n])
     if filled:
         numbers = ", ".join(str(n + 1) for n in sorted(filled))
         raise FileRejected(f"column(s) {numbers} have no name in the header but hold values; name or remove them")
@@ -270,20 +277,28 @@ def plan(entity: str, path: Path, *, fmt: str | None, mapping: dict[str, str], e
     if fmt not in FORMATS:
         raise FileRejected(f"unknown format {fmt!r}; use {', '.join(FORMATS)}")
     notes: list[str] = []
+    numbers_seen: list[str] = []
     try:
         codec, note = detect_encoding(path, encoding)
         notes += [note] if note else []
         with path.open(encoding=codec, newline="") as handle:
             if fmt == "csv":
-                separator, columns, rows, preamble = _plan_csv(handle, entity, path, mapping, delimiter, notes)
+                separator, columns, rows, preamble = _plan_csv(handle, entity, path, mapping, delimiter, notes,
+                                                               numbers_seen)
             else:
                 separator, preamble = ",", 0
-                keys: dict[str, None] = {}
+                keys: dict[str, bool] = {}  # key -> whether it names a decimal field
+                numbers = _decimal_fields(entity)
                 rows = 0
                 for obj in _json_objects(handle, fmt, path):
                     rows += 1
-                    if "_error" not in obj:  # a broken line is quarantined when read; not fatal
-                        keys.update(dict.fromkeys(obj))
+                    if "_error" in obj:  # a broken line is quarantined when read; not fatal
+                        continue
+                    for key, value in obj.items():
+                        if key not in keys:
+                            keys[key] = (mapping.get(key) or _canonical(key)) in numbers
+                        if keys[key] and isinstance(value, str):
+                            numbers_seen.append(value)
                 columns = list(keys)
                 mapping = _rename(entity, columns, mapping, notes)
                 if rows:
@@ -292,9 +307,36 @@ def plan(entity: str, path: Path, *, fmt: str | None, mapping: dict[str, str], e
         raise
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise FileRejected(f"cannot read {path}: {exc}") from exc
+    decimal_comma = decimal_convention(numbers_seen)
+    if decimal_comma is not None and any(_depends_on_convention(v, decimal_comma) for v in numbers_seen):
+        example = "'1,500' as 1.5" if decimal_comma else "'1,500' as 1500"
+        notes.append(f"numbers written with a decimal {'comma' if decimal_comma else 'point'}: {example}")
     return FilePlan(path=path, fmt=fmt, mapping=mapping, columns=columns, rows=rows, preamble=preamble, encoding=codec,
                     delimiter=separator, null_values=parse_null_values(None) if null_values is None else null_values,
-                    notes=notes)
+                    decimal_comma=decimal_comma, decimal_fields=tuple(_decimal_fields(entity)), notes=notes)
+
+
+def _decimal_fields(entity: str) -> frozenset[str]:
+    return frozenset(spec.name for spec in ENTITY_FIELDS[entity] if spec.kind == "decimal")
+
+
+def _depends_on_convention(value: Any, decimal_comma: bool) -> bool:
+    """Whether a value reads differently, or only, once the file's decimal convention is known."""
+    if not isinstance(value, str):
+        return False
+    try:
+        return parse_decimal_text(value) != parse_decimal_text(value, decimal_comma)
+    except AmbiguousNumber:
+        return True
+
+
+def _with_number_format(record: dict[str, Any], file_plan: FilePlan) -> dict[str, Any]:
+    """The record, marked with the file's decimal convention when one of its numbers needs it."""
+    convention = file_plan.decimal_comma
+    if convention is not None and any(_depends_on_convention(record.get(f), convention)
+                                      for f in file_plan.decimal_fields):
+        record[NUMBER_FORMAT] = "decimal_comma" if convention else "decimal_point"
+    return record
 
 
 def _is_null(value: str, nulls: frozenset[str]) -> bool:
@@ -316,12 +358,12 @@ def read_records(file_plan: FilePlan) -> Iterator[dict[str, Any]]:
                           if c and v.strip() and not _is_null(v, nulls)}
                 if len(row) != len(columns):
                     record["_columns"] = f"row has {len(row)} values, header has {len(columns)}"
-                yield record
+                yield _with_number_format(record, file_plan)
         else:
             rename = file_plan.mapping
             for obj in _json_objects(handle, file_plan.fmt, file_plan.path):
                 if "_error" in obj:
                     yield obj
                     continue
-                yield {rename.get(k, k): None if isinstance(v, str) and _is_null(v, nulls) else v
-                       for k, v in obj.items()}
+                yield _with_number_format({rename.get(k, k): None if isinstance(v, str) and _is_null(v, nulls) else v
+                                           for k, v in obj.items()}, file_plan)

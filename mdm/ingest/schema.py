@@ -87,5 +87,10 @@ def field_names(entity: str) -> tuple[str, ...]:
     return tuple(spec.name for spec in ENTITY_FIELDS[entity])
 
 
+# How a file wrote decimals, on a record of it whose numbers depend on that (files.read_records).
+NUMBER_FORMAT = "_number_format"
+NUMBER_FORMATS = {"decimal_comma": True, "decimal_point": False}
+
+
 def allowed_columns(entity: str) -> frozenset[str]:
     return frozenset((*RESERVED_FIELDS, *field_names(entity)))

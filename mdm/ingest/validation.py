@@ -157,7 +157,7 @@ def _check_decimal(spec: FieldSpec, value: object, context: _Context) -> object:
         number = Decimal(repr(value))
     elif isinstance(value, str):
         try:
-            parsed = parse_decimal_text(value)
+            parsed = parse_decimal_text(value, context.decimal_comma)
         except AmbiguousNumber:
             raise _Invalid(
                 "ambiguous_number",
@@ -276,6 +276,7 @@ class _Context:
     country: str | None
     known_units: UnitLookup | None
     system_code: str
+    decimal_comma: bool | None = None
 
 
 _Checker = Callable[[FieldSpec, object, _Context], object]
@@ -343,13 +344,15 @@ def validate_record(
     known_units: UnitLookup | None = None,
     system_code: str = "",
     default_country: str = "",
+    decimal_comma: bool | None = None,
 ) -> ValidationResult:
     """Check one raw record of `entity` and return its typed values and all its errors.
 
     `known_units(code)` returns the hub unit code for a unit code of the sending system, or None
     when the unit is unknown; without it unit codes are only checked as text. `system_code`
     names the sending system in messages; `default_country` is the country of a record that
-    names none (phones without a +prefix are read in it).
+    names none (phones without a +prefix are read in it). `decimal_comma` says how the sender
+    writes decimals when its file showed it (see normalization.decimal_convention).
     """
     specs = ENTITY_FIELDS.get(entity)
     if specs is None:
@@ -383,7 +386,8 @@ def validate_record(
 
     raw_country = raw.get("country")
     country = (normalize_country(raw_country) if isinstance(raw_country, str) else None) or default_country or None
-    context = _Context(country=country, known_units=known_units, system_code=system_code)
+    context = _Context(country=country, known_units=known_units, system_code=system_code,
+                       decimal_comma=decimal_comma)
     for spec in specs:
         value = raw.get(spec.name)
         if _is_missing(value):

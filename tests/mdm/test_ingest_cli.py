@@ -5,6 +5,7 @@ import csv
 import io
 import json
 import os
+from decimal import Decimal
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -173,6 +174,26 @@ def test_excels_sep_line_and_trailing_nameless_columns(tmp_path, erp):
     with pytest.raises(CommandError, match=r"column\(s\) 3 have no name in the header but hold values"):
         run_ingest("supplier", str(write(tmp_path, "holding.csv", holding)), system="ERP")
     assert SourceRecord.objects.count() == 2
+
+
+def test_a_files_decimal_comma_is_learnt_from_its_numbers(tmp_path, erp):
+    from mdm.models import Location
+
+    text = ("Source Key;Name;Latitude;Longitude\n"
+            "L-1;Berlin DC;52,520008;13,404954\n"
+            "L-2;Munich DC;48,137;11,575\n")
+    summary = run_ingest("location", str(write(tmp_path, "sites.csv", text)), system="ERP")
+    assert "numbers written with a decimal comma: '1,500' as 1.5" in summary and "created 2" in summary
+    munich = SourceRecord.objects.get(source_key="L-2")
+    assert munich.raw["_number_format"] == "decimal_comma" and munich.raw["latitude"] == "48,137"
+    assert "_number_format" not in SourceRecord.objects.get(source_key="L-1").raw  # its numbers are plain
+    golden = Location.objects.get(golden_id=munich.golden_id)
+    assert (golden.latitude, golden.longitude) == (Decimal("48.137"), Decimal("11.575"))
+    # A file whose numbers show no convention leaves "48,137" to a steward.
+    alone = "source_key;name;latitude;longitude\nL-3;Stuttgart DC;48,775;9,182\n"
+    summary = run_ingest("location", str(write(tmp_path, "one.csv", alone)), system="ERP")
+    assert "quarantined 1" in summary and "decimal comma" not in summary
+    assert SourceRecord.objects.get(source_key="L-3").errors[0]["code"] == "ambiguous_number"
 
 
 def test_encoding_and_delimiter_can_be_given(tmp_path, erp):

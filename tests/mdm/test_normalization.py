@@ -9,6 +9,7 @@ from mdm.normalization import (
     COUNTRIES,
     AmbiguousNumber,
     country_name,
+    decimal_convention,
     email_domain,
     gtin_check_digit,
     is_valid_gtin,
@@ -268,6 +269,24 @@ def test_one_comma_before_three_digits_is_ambiguous(text):
 @pytest.mark.parametrize("text", ["abc", "1.2.3", "1,5,5", "12,34.5", "NaN", "Infinity", ""])
 def test_what_is_no_number(text):
     assert parse_decimal_text(text) is None
+
+
+@pytest.mark.parametrize(("texts", "decimal_comma"), [
+    (["0,37", "1,500", "12"], True), (["1.234,5"], True), (["12,25", "3"], True),
+    (["0.37", "1,500"], False), (["1,234.5"], False),
+    (["1,500", "2,000"], None), (["0,37", "0.5"], None), (["12.125"], None), ([], None),
+])
+def test_a_files_decimal_convention_is_learnt_from_its_numbers(texts, decimal_comma):
+    assert decimal_convention(texts) is decimal_comma
+
+
+@pytest.mark.parametrize(("text", "comma", "point"), [
+    ("1,500", "1.5", "1500"), ("1.500", "1500", "1.500"), ("0,375", "0.375", "0.375"),
+    ("1.234,5", "1234.5", "1234.5"), ("1,234,567", "1234567", "1234567"), ("12,5", "12.5", "12.5"),
+])
+def test_numbers_read_in_a_known_convention(text, comma, point):
+    assert parse_decimal_text(text, True) == Decimal(comma)
+    assert parse_decimal_text(text, False) == Decimal(point)
 
 
 def test_gtin_check_digit():
