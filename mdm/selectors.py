@@ -1,8 +1,9 @@
 """Selectors: the reads of the hub's core (crosswalk, golden records, source records)."""
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
 
 from mdm.models import GOLDEN_MODELS, GoldenRecord, GoldenStatus, SourceRecord, SourceStatus
 
@@ -17,6 +18,16 @@ def crosswalk_rows(*, entity: str, system_code: str | None = None) -> Iterator[t
     yield from rows.order_by("golden_id", "system__code", "source_key").values_list(
         "golden_id", "system__code", "source_key", "status", "first_seen", "last_seen"
     ).iterator(chunk_size=5000)
+
+
+def quarantine_reasons(*, system_id: int, entity: str, since: datetime) -> list[tuple[str, int]]:
+    """What put records of a system in quarantine since a time, most frequent first: ("/country
+    invalid_country", 40), ... Each record counts once per reason it has."""
+    reasons: Counter[str] = Counter()
+    for errors in SourceRecord.objects.filter(system_id=system_id, entity=entity, status=SourceStatus.QUARANTINED,
+                                              last_seen__gte=since).values_list("errors", flat=True):
+        reasons.update({f"{e.get('pointer') or '(row)'} {e.get('code', '')}".strip() for e in errors or ()})
+    return sorted(reasons.items(), key=lambda item: (-item[1], item[0]))
 
 
 def resolve_golden(*, entity: str, golden_id: str) -> GoldenRecord | None:

@@ -38,6 +38,7 @@ CSV = (
 def test_csv_ingest_summary_and_quarantine_is_not_fatal(tmp_path, erp):
     summary = run_ingest("supplier", str(write(tmp_path, "erp.csv", CSV)), system="ERP")
     assert "read 3, created 2" in summary and "quarantined 1" in summary and "records/s" in summary
+    assert "quarantine reasons: /name required 1 (fix or discard them in the stewardship UI)" in summary
     assert SourceRecord.objects.filter(status=SourceStatus.LINKED).count() == 2
     bad = SourceRecord.objects.get(source_key="V-3")
     assert bad.status == SourceStatus.QUARANTINED and bad.errors[0]["pointer"] == "/name"
@@ -236,7 +237,7 @@ def test_exports_spellings_of_an_empty_value_are_read_as_empty(tmp_path, erp):
 def test_null_values_can_be_turned_off(tmp_path, erp):
     text = "source_key,name,country,phone\nV-1,Foo Ltd,GB,NULL\n"
     summary = run_ingest("supplier", str(write(tmp_path, "erp.csv", text)), "--null-values", "", system="ERP")
-    assert "quarantined 1" in summary
+    assert "quarantined 1" in summary and "quarantine reasons: /phone invalid_phone 1" in summary
     assert SourceRecord.objects.get().errors[0]["pointer"] == "/phone"
 
 

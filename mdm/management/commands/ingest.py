@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from mdm.ingest.files import (
     AUTO,
@@ -25,6 +26,7 @@ from mdm.ingest.loader import DEFAULT_TIMEOUT, DISTRIBUTE, CannotDistribute, Loa
 from mdm.ingest.schema import ENTITIES
 from mdm.ingest.services import Outcome
 from mdm.models import MatchModelVersion, SourceRecord, SourceStatus, SourceSystem
+from mdm.selectors import quarantine_reasons
 from mdm.services.matching import MATCHED_ENTITIES, train_model
 
 # Below this many records, EM has too little to learn from and the defaults are kept.
@@ -99,6 +101,7 @@ class Command(BaseCommand):
             self.stdout.write(f"{file_plan.path.name}: {note}")
 
         started = time.perf_counter()
+        started_at = timezone.now()
         progress = sys.stderr.isatty() and options["verbosity"] > 0
         try:
             result = load_records(
@@ -124,6 +127,11 @@ class Command(BaseCommand):
             f"retired {counts[Outcome.RETIRED]}, {seconds:.1f} s, {rate:.0f} records/s {result.where}"
         )
         self.stdout.write(summary)
+        if counts[Outcome.QUARANTINED]:
+            reasons = quarantine_reasons(system_id=system.pk, entity=entity, since=started_at)
+            shown = ", ".join(f"{reason} {count}" for reason, count in reasons[:8])
+            more = f", and {len(reasons) - 8} more" if len(reasons) > 8 else ""
+            self.stdout.write(f"quarantine reasons: {shown}{more} (fix or discard them in the stewardship UI)")
         if options["train"] == "auto":
             self._train_if_untrained(entity)
 
