@@ -1,10 +1,11 @@
-"""Reading CSV and JSONL files for the ingest command, with the fatal checks done up front.
+"""Reading CSV, JSONL and JSON files for the ingest command, with the fatal checks done up front.
 
 Exports come from systems we do not control, so the reader takes them as they are and says
-what it found: the encoding (UTF-8, with or without a byte order mark, UTF-16 with one, else
-Windows-1252), the CSV delimiter (comma, semicolon, tab or bar, from the header line), column
-names that differ from the canonical ones only in case, spaces, hyphens or dots, and the
-spellings exports use for an empty value (NULL, N/A, ...), which are read as empty.
+what it found: the encoding (UTF-8 with or without a byte order mark, UTF-16, else
+Windows-1252), the CSV delimiter (comma, semicolon, tab or bar, from the header line or Excel's
+"sep=" line), column names that differ from the canonical ones only in case, spaces, hyphens or
+dots, nested JSON objects (as dotted names), the spellings exports use for an empty value
+(NULL, N/A, ...), which are read as empty, and whether the file writes decimals with a comma.
 """
 from __future__ import annotations
 
