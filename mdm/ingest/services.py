@@ -508,9 +508,12 @@ def discard_source_record(*, record: SourceRecord, user: Any, reason: str) -> So
 
 @transaction.atomic
 def fix_quarantined_record(*, record: SourceRecord, raw: dict[str, Any], user: Any, reason: str) -> RecordResult:
-    """A steward corrects the payload of a quarantined record and runs it through the pipeline."""
+    """A steward corrects the payload of a quarantined record and runs it through the pipeline.
+    The numbers keep being read the way the record's file wrote decimals."""
     if not reason.strip():
         raise ValueError("a reason is required to fix a record")
     payload = {**{k: v for k, v in raw.items() if k != NUL_MARK}, "source_key": record.source_key}
+    if NUMBER_FORMAT in (record.raw or {}) and NUMBER_FORMAT not in payload:
+        payload[NUMBER_FORMAT] = record.raw[NUMBER_FORMAT]
     return ingest_records(system=record.system, entity=record.entity, records=[payload], user=user,
                           reason=reason)[0]

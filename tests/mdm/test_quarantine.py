@@ -31,6 +31,25 @@ def test_fix_that_is_still_wrong_stays_quarantined_with_new_errors(erp, steward)
     assert result.outcome == "quarantined" and result.errors[0]["pointer"] == "/email"
 
 
+def test_a_fix_keeps_reading_numbers_as_the_records_file_wrote_them(erp, steward):
+    """The form sends only the canonical fields; the file's decimal convention stays with the record."""
+    from decimal import Decimal
+
+    from mdm.models import Location
+
+    ingest_records(system=erp, entity="location", records=[
+        {"source_key": "L-2", "name": "Munich DC", "latitude": "48,137", "longitude": "11,575",
+         "location_type": "depot", "_number_format": "decimal_comma"}])
+    record = SourceRecord.objects.get()
+    assert record.status == SourceStatus.QUARANTINED and record.errors[0]["pointer"] == "/location_type"
+    form_payload = {"name": "Munich DC", "latitude": "48,137", "longitude": "11,575",
+                    "location_type": "distribution_center"}
+    result = fix_quarantined_record(record=record, raw=form_payload, user=steward, reason="type was a local word")
+    assert result.outcome == "created"
+    golden = Location.objects.get(golden_id=result.golden_id)
+    assert (golden.latitude, golden.longitude) == (Decimal("48.137"), Decimal("11.575"))
+
+
 def test_discard_keeps_the_reason_in_history(erp, steward):
     ingest_records(system=erp, entity="supplier", records=[{"source_key": "V-1", "country": "US"}])
     record = SourceRecord.objects.get()
