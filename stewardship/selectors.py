@@ -20,7 +20,7 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from mdm.ingest.schema import ENTITY_FIELDS
+from mdm.ingest.schema import ENTITY_FIELDS, NUMBER_FORMAT
 from mdm.models import (
     GOLDEN_MODELS,
     GoldenRecord,
@@ -404,7 +404,8 @@ def quarantine_fields(record: SourceRecord) -> tuple[list[dict[str, Any]], list[
     known = {spec.name for spec in specs}
     rows = [{"name": spec.name, "title": spec.title, "required": spec.required,
              "value": raw.get(spec.name, ""), "errors": errors.pop(spec.name, [])} for spec in specs]
-    extra = [k for k in raw if k not in known and k != "source_key"]
+    # The file's decimal convention is the pipeline's, kept through a fix (the page says so).
+    extra = [k for k in raw if k not in known and k not in ("source_key", NUMBER_FORMAT)]
     for name in extra:
         rows.append({"name": name, "title": name, "required": False, "value": raw[name],
                      "errors": errors.pop(name, []), "extra": True})

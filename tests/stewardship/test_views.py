@@ -210,6 +210,16 @@ def test_quarantine_marks_errors_and_fix_reprocesses(steward_client, quarantined
     assert Supplier.objects.get(golden_id=quarantined.golden_id).name == "Lyon Fasteners"
 
 
+def test_quarantine_page_says_how_the_records_file_wrote_decimals(steward_client, erp):
+    ingest_records(system=erp, entity="location", records=[
+        {"source_key": "L-2", "name": "Munich DC", "latitude": "48,137", "location_type": "depot",
+         "_number_format": "decimal_comma"}])
+    record = SourceRecord.objects.get(source_key="L-2")
+    page = steward_client.get(reverse("stewardship:quarantine_detail", args=[record.pk])).content.decode()
+    assert "Numbers are read with a decimal comma (1,5 is one and a half), as this record's file" in page
+    assert "_number_format" not in page  # not listed among the keys a fix leaves out
+
+
 def test_quarantine_fix_still_invalid_stays(steward_client, quarantined):
     steward_client.post(reverse("stewardship:quarantine_fix", args=[quarantined.pk]),
                         {"f_name": "", "reason": "try"})
