@@ -18,6 +18,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
@@ -26,6 +27,11 @@ from . import conf
 from .models import Delivery, Event, FileFormat, Target, Transport
 from .signing import signed_headers
 from .urlcheck import validate_target_url
+
+try:
+    import fcntl
+except ImportError:  # Windows: appends are serialized within one process only
+    fcntl = None  # type: ignore[assignment]
 
 USER_AGENT = "Rosetta-MDM-Sync/1"
 
@@ -167,8 +173,20 @@ def send_webhook(target: Target, event: Event) -> Outcome:
 CSV_COLUMNS = ("id", "type", "entity", "golden_id", "golden_version", "occurred_at", "data", "own_keys")
 
 
+_FILE_DROP_LOCK = threading.Lock()
+
+
+def _csv_line(*values: Any) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerow(values)
+    return buffer.getvalue()
+
+
 def send_file_drop(target: Target, event: Event) -> Outcome:
-    """Append the event to <folder>/<entity>.<jsonl|csv>; fsync'd before it counts as acknowledged."""
+    """Append the event to <folder>/<entity>.<jsonl|csv>; fsync'd before it counts as acknowledged.
+
+    Deliveries of one target run side by side (threads, Celery workers), so each append holds an
+    exclusive lock on the file: lines never interleave, and a new CSV file gets its header first."""
     started = time.monotonic()
     body = event_body(event, target)
     folder = Path(target.folder)
@@ -176,17 +194,15 @@ def send_file_drop(target: Target, event: Event) -> Outcome:
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{event.entity}.{target.file_format}"
         if target.file_format == FileFormat.CSV:
-            new_file = not path.exists()
-            buffer = io.StringIO()
-            writer = csv.writer(buffer)
-            if new_file:
-                writer.writerow(CSV_COLUMNS)
             row = dict(body, data=json.dumps(body["data"], default=str), own_keys=json.dumps(body.get("own_keys", [])))
-            writer.writerow([row.get(column, "") for column in CSV_COLUMNS])
-            line = buffer.getvalue()
+            line = _csv_line(*(row.get(column, "") for column in CSV_COLUMNS))
         else:
             line = json.dumps(body, separators=(",", ":"), default=str) + "\n"
-        with open(path, "a", encoding="utf-8") as handle:
+        with _FILE_DROP_LOCK, open(path, "a", encoding="utf-8") as handle:
+            if fcntl is not None:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX)  # other processes; released on close
+            if target.file_format == FileFormat.CSV and os.fstat(handle.fileno()).st_size == 0:
+                line = _csv_line(*CSV_COLUMNS) + line
             handle.write(line)
             handle.flush()
             os.fsync(handle.fileno())

@@ -12,7 +12,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from mdm.audit import change_context
-from sync import delivery, selectors, services
+from sync import delivery, selectors, services, transports
 from sync.models import AppendOnlyError, Delivery, DeliveryState, Event, Target
 
 pytestmark = pytest.mark.django_db
@@ -196,6 +196,23 @@ def test_file_drop_targets_append_jsonl_and_csv(tmp_path):
     rows = list(csv.DictReader((tmp_path / "c" / "supplier.csv").open()))
     assert sorted(row["golden_id"] for row in rows) == ["SUP-000001", "SUP-000002"]
     assert Delivery.objects.filter(state=DeliveryState.ACKNOWLEDGED).count() == 4
+
+
+def test_a_new_csv_file_gets_its_header_first_when_deliveries_append_side_by_side(tmp_path):
+    """The sender threads append at once; each append holds the file, so the header leads."""
+    as_csv, _ = services.create_target(name="OLDWMS", transport="file_drop", folder=str(tmp_path / "c"),
+                                       file_format="csv", entities=["supplier"])
+    for round_ in range(3):
+        folder = tmp_path / "c"
+        for path in folder.glob("*.csv"):
+            path.unlink()
+        ids = [f"SUP-{round_}{n:05d}" for n in range(60)]
+        for golden_id in ids:
+            change(golden_id, 1)
+        delivery.run_target(target_id=as_csv.pk, time_budget=10)
+        lines = (folder / "supplier.csv").read_text().splitlines()
+        assert lines[0] == ",".join(transports.CSV_COLUMNS)
+        assert sorted(row["golden_id"] for row in csv.DictReader(lines)) == ids
 
 
 def test_a_change_commits_and_stays_queued_when_the_broker_is_down(django_capture_on_commit_callbacks):
