@@ -24,6 +24,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
+from email.utils import parseaddr
 from functools import lru_cache
 from urllib.parse import urlsplit
 
@@ -273,6 +274,16 @@ def _possible_phone(value: str, region: str | None) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+_PHONE_LIST_SEPARATORS = re.compile(r"\s*[;|,]\s*|\s+/\s+|\s+or\s+", re.IGNORECASE)
+
+
+def phone_candidates(value: str) -> list[str]:
+    """The field itself, then each number of a field holding several ("+49 30 1234567 / +49 30
+    7654321", "030 123456; 030 654321"). A slash without spaces is part of a number (030/123456)."""
+    parts = [part for part in _PHONE_LIST_SEPARATORS.split(value.strip()) if part]
+    return list(dict.fromkeys([value.strip(), *parts]))
+
+
 @lru_cache(maxsize=131072)
 def normalize_phone(value: str, country: str | None) -> str | None:
     """E.164 form of a phone number ("+4930123456"), reading national numbers in `country`
@@ -296,6 +307,10 @@ _NL_POSTCODE = re.compile(r"^([0-9]{4})([A-Z]{2})$")
 _US_ZIP = re.compile(r"^([0-9]{5})(?:([0-9]{4}))?$")
 
 
+# Countries whose postal codes are all digits of one length, some of them with leading zeros.
+_NUMERIC_POSTAL_LENGTH = {"US": 5, "DE": 5, "FR": 5, "IT": 5, "ES": 5, "MX": 5, "FI": 5, "AU": 4, "NO": 4}
+
+
 def normalize_postal_code(value: str, country: str | None) -> str:
     """Display form of a postal code: upper-case, single spaces, and the national layout where it
     is unambiguous: GB "SW1A 1AA", CA "K1A 0B1", NL "1234 AB", US "12345" or "12345-6789"
@@ -303,6 +318,9 @@ def normalize_postal_code(value: str, country: str | None) -> str:
     text = _WHITESPACE.sub(" ", value.strip().upper())
     compact = _SPACES_AND_DASHES.sub("", text)
     country = (country or "").upper()
+    length = _NUMERIC_POSTAL_LENGTH.get(country)
+    if length and compact.isdigit() and length - 2 <= len(compact) < length:
+        text = compact = compact.zfill(length)  # leading zeros a spreadsheet dropped (02110 -> 2110)
     if country == "GB" and (m := _GB_POSTCODE.match(compact)):
         return f"{m[1]} {m[2]}"
     if country == "CA" and (m := _CA_POSTCODE.match(compact)):
@@ -381,6 +399,22 @@ def normalize_email(s: str) -> str:
     if s[:7].lower() == "mailto:":
         s = s[7:]
     return s.strip().lower()
+
+
+_LIST_SEPARATORS = re.compile(r"\s*[;,]\s*")
+
+
+def email_candidates(s: str) -> list[str]:
+    """The addresses a field may hold, in order: the field itself, then, for exports that write
+    "ACME Sales <sales@acme.com>", "mailto:..." or several addresses ("a@x.com; b@x.com"), each
+    address found in it. Validation keeps the first valid one; the raw value keeps them all."""
+    text = s.strip()
+    candidates = [text]
+    for part in _LIST_SEPARATORS.split(text):
+        if part[:7].lower() == "mailto:":
+            part = part[7:].strip()
+        candidates.append(parseaddr(part)[1] or part)
+    return list(dict.fromkeys(c for c in candidates if c))
 
 
 def email_domain(s: str) -> str:

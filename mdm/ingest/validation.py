@@ -29,11 +29,13 @@ from decimal import Decimal
 from mdm.ingest.schema import ENTITY_FIELDS, SOURCE_KEY_MAX_LENGTH, FieldSpec, allowed_columns
 from mdm.normalization import (
     AmbiguousNumber,
+    email_candidates,
     gtin_check_digit,
     gtin_digits,
     normalize_country,
     normalize_phone,
     parse_decimal_text,
+    phone_candidates,
     split_website,
 )
 
@@ -221,9 +223,10 @@ def _check_country(spec: FieldSpec, value: object, context: _Context) -> object:
 
 def _check_email(spec: FieldSpec, value: object, context: _Context) -> object:
     text = _check_length(spec, _as_text(spec, value))
-    if not _EMAIL.fullmatch(text):
-        raise _Invalid("invalid_email", f"{spec.title} {_show(text)} is not a valid email address")
-    return text
+    for candidate in email_candidates(text):
+        if _EMAIL.fullmatch(candidate):
+            return candidate
+    raise _Invalid("invalid_email", f"{spec.title} {_show(text)} is not a valid email address")
 
 
 def _check_url(spec: FieldSpec, value: object, context: _Context) -> object:
@@ -247,17 +250,21 @@ def _check_url(spec: FieldSpec, value: object, context: _Context) -> object:
 
 
 def _check_phone(spec: FieldSpec, value: object, context: _Context) -> object:
-    text = _check_length(spec, _as_text(spec, value))
-    international = text.startswith(("+", "00"))
-    if context.country is None and not international:
+    text = _as_text(spec, value)  # the length is the kept number's: a field may list several
+    readable = False
+    for candidate in phone_candidates(text):
+        if context.country is None and not candidate.startswith(("+", "00")):
+            continue  # a national number with no country to read it in
+        readable = True
+        if normalize_phone(candidate, context.country) is not None:
+            return _check_length(spec, candidate)
+    if not readable:
         raise _Invalid(
             "invalid_phone",
             f"{spec.title} {_show(text)} needs a country, an international +prefix or a default country of the system",
         )
-    if normalize_phone(text, context.country) is None:
-        where = f" in {context.country}" if context.country and not international else ""
-        raise _Invalid("invalid_phone", f"{spec.title} {_show(text)} is not a possible phone number{where}")
-    return text
+    where = f" in {context.country}" if context.country and not text.startswith(("+", "00")) else ""
+    raise _Invalid("invalid_phone", f"{spec.title} {_show(text)} is not a possible phone number{where}")
 
 
 def _check_uom(spec: FieldSpec, value: object, context: _Context) -> object:

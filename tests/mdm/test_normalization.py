@@ -10,6 +10,7 @@ from mdm.normalization import (
     AmbiguousNumber,
     country_name,
     decimal_convention,
+    email_candidates,
     email_domain,
     gtin_check_digit,
     is_valid_gtin,
@@ -24,6 +25,7 @@ from mdm.normalization import (
     normalize_text,
     normalize_website,
     parse_decimal_text,
+    phone_candidates,
     postal_code_key,
     strip_legal_form,
     website_host,
@@ -287,6 +289,27 @@ def test_a_files_decimal_convention_is_learnt_from_its_numbers(texts, decimal_co
 def test_numbers_read_in_a_known_convention(text, comma, point):
     assert parse_decimal_text(text, True) == Decimal(comma)
     assert parse_decimal_text(text, False) == Decimal(point)
+
+
+def test_the_addresses_an_email_field_may_hold():
+    assert email_candidates("ACME Sales <Sales@Acme.com>")[1:] == ["Sales@Acme.com"]
+    assert email_candidates("mailto:a@x.com")[1] == "a@x.com"
+    assert email_candidates("a@x.com; b@x.com")[1:] == ["a@x.com", "b@x.com"]
+    assert email_candidates("sales@acme.com") == ["sales@acme.com"]
+
+
+def test_the_numbers_a_phone_field_may_hold():
+    assert phone_candidates("+49 30 1234567 / +49 30 7654321")[1:] == ["+49 30 1234567", "+49 30 7654321"]
+    assert phone_candidates("030 123456; 030 654321 or 030 111111")[1:] == ["030 123456", "030 654321", "030 111111"]
+    assert phone_candidates("030/1234567") == ["030/1234567"]  # a slash inside a number is no list
+
+
+@pytest.mark.parametrize(("value", "country", "expected"), [
+    ("2110", "US", "02110"), ("210", "US", "00210"), ("1067", "DE", "01067"), ("800", "AU", "0800"),
+    ("21", "US", "21"), ("2110", "GB", "2110"), ("02110-1234", "US", "02110-1234"),
+])
+def test_postal_codes_get_back_the_leading_zeros_a_spreadsheet_dropped(value, country, expected):
+    assert normalize_postal_code(value, country) == expected
 
 
 def test_gtin_check_digit():

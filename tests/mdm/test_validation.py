@@ -269,6 +269,18 @@ def test_phone_needs_a_country_or_prefix():
     assert (error.code, error.message) == ("invalid_phone", "phone '030 123456' is not a possible phone number in US")
 
 
+def test_an_email_field_with_a_display_name_or_several_addresses_keeps_the_first_valid_one():
+    for value, kept in (("ACME Sales <Sales@Acme.com>", "Sales@Acme.com"), ("a@x.com; b@x.com", "a@x.com"),
+                        ("mailto:a@x.com", "a@x.com"), ("not-an-email; b@x.com", "b@x.com")):
+        result = validate_record("supplier", supplier(email=value))
+        assert result.errors == [] and result.values["email"] == kept, value
+
+
+def test_a_phone_field_with_several_numbers_keeps_the_first_possible_one():
+    result = validate_record("supplier", supplier(phone="12 / +49 30 1234567 / +49 30 7654321"))
+    assert result.errors == [] and result.values["phone"] == "+49 30 1234567"
+
+
 def test_impossible_phone():
     error = only_error(validate_record("supplier", supplier(phone="12", country="US")))
     assert error == FieldError("/phone", "invalid_phone", "phone '12' is not a possible phone number in US")
