@@ -751,6 +751,12 @@ def normalize_country(s: str | None) -> str | None:
     return _COUNTRY_LOOKUP.get(normalize_text(s))
 
 
+def record_country(values: Mapping[str, object], default_country: str = "") -> str | None:
+    """The country a record's phones and postal codes are read in: its own, else its system's."""
+    own = values.get("country")
+    return (normalize_country(own) if isinstance(own, str) else None) or default_country or None
+
+
 def country_name(alpha2: str) -> str:
     """English short name of an ISO alpha-2 code ("" when unknown)."""
     entry = COUNTRIES.get(alpha2.upper())
@@ -923,8 +929,7 @@ def normalize_record(entity: str, values: Mapping[str, object], default_country:
     Phones and postal codes are read in the record's country, else in `default_country`.
     """
     normalizers = _RECORD_NORMALIZERS[entity]
-    raw_country = values.get("country")
-    country = (normalize_country(raw_country) if isinstance(raw_country, str) else None) or default_country or None
+    country = record_country(values, default_country)
     result: dict[str, object] = {}
     for name, value in values.items():
         normalizer = normalizers.get(name)

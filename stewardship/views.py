@@ -28,7 +28,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from mdm.api.permissions import is_auditor, is_steward
 from mdm.audit import change_context
-from mdm.ingest.schema import NUMBER_FORMAT, NUMBER_FORMATS
+from mdm.ingest.schema import decimal_comma_of
 from mdm.ingest.services import discard_source_record, fix_quarantined_record
 from mdm.models import GOLDEN_MODELS, SourceRecord, SourceStatus, SourceSystem
 from mdm.services.golden import golden_pin, golden_unmerge, golden_unpin
@@ -319,7 +319,7 @@ def quarantine_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "errors_by_field": errors_by_field, "discard_form": forms.DiscardForm(),
         "extra_fields": [f for f in fields if f.get("extra")],
         "is_quarantined": record.status == SourceStatus.QUARANTINED, "nav": "quarantine",
-        "decimal_comma": NUMBER_FORMATS.get(str((record.raw or {}).get(NUMBER_FORMAT))),
+        "decimal_comma": decimal_comma_of(record.raw or {}),
     })
 
 

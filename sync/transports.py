@@ -8,6 +8,7 @@ saved and before sending, unless SYNC_ALLOW_PRIVATE_TARGETS allows them.
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import http.client
 import io
@@ -173,7 +174,9 @@ def send_webhook(target: Target, event: Event) -> Outcome:
 CSV_COLUMNS = ("id", "type", "entity", "golden_id", "golden_version", "occurred_at", "data", "own_keys")
 
 
-_FILE_DROP_LOCK = threading.Lock()
+# flock serializes every open of a file, threads of this process included; where there is no
+# flock, one lock for all appends of the process stands in.
+_FILE_DROP_LOCK = threading.Lock() if fcntl is None else contextlib.nullcontext()
 
 
 def _csv_line(*values: Any) -> str:
@@ -186,7 +189,8 @@ def send_file_drop(target: Target, event: Event) -> Outcome:
     """Append the event to <folder>/<entity>.<jsonl|csv>; fsync'd before it counts as acknowledged.
 
     Deliveries of one target run side by side (threads, Celery workers), so each append holds an
-    exclusive lock on the file: lines never interleave, and a new CSV file gets its header first."""
+    exclusive lock on the file (flock): lines never interleave, and a new CSV file gets its header
+    first."""
     started = time.monotonic()
     body = event_body(event, target)
     folder = Path(target.folder)
@@ -200,7 +204,7 @@ def send_file_drop(target: Target, event: Event) -> Outcome:
             line = json.dumps(body, separators=(",", ":"), default=str) + "\n"
         with _FILE_DROP_LOCK, open(path, "a", encoding="utf-8") as handle:
             if fcntl is not None:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX)  # other processes; released on close
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX)  # released on close
             if target.file_format == FileFormat.CSV and os.fstat(handle.fileno()).st_size == 0:
                 line = _csv_line(*CSV_COLUMNS) + line
             handle.write(line)

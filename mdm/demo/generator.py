@@ -1028,11 +1028,10 @@ class _Writer:
         self.writers: dict[str, Any] = {}
         self.dialects: dict[str, Dialect] = {}
         self.decimal_columns: dict[str, list[int]] = {}
-        for name, entity, dialect in self._files():
+        for name, entity, dialect, columns in self._files():
             handle = stack.enter_context((out_dir / name).open("w", newline="", encoding=dialect.encoding))
             writer = csv.writer(handle, delimiter=dialect.delimiter, lineterminator="\n")
-            writer.writerow(dialect.header(entity) if entity else (TRUTH_HEADER if name == TRUTH_FILE
-                                                                   else MALFORMED_HEADER))
+            writer.writerow(columns)
             self.writers[name] = writer
             self.dialects[name] = dialect
             self.decimal_columns[name] = [n for n, spec in enumerate(ENTITY_FIELDS.get(entity, ()))
@@ -1040,12 +1039,13 @@ class _Writer:
             self.counts[name] = 0
 
     @staticmethod
-    def _files() -> Iterator[tuple[str, str, Dialect]]:
+    def _files() -> Iterator[tuple[str, str, Dialect, tuple[str, ...]]]:
         for system in SYSTEMS:
             for entity in ENTITY_FILES:
-                yield data_file_name(system, entity), entity, DIALECTS.get(system, PLAIN)
-        yield TRUTH_FILE, "", PLAIN
-        yield MALFORMED_FILE, "", PLAIN
+                dialect = DIALECTS.get(system, PLAIN)
+                yield data_file_name(system, entity), entity, dialect, dialect.header(entity)
+        yield TRUTH_FILE, "", PLAIN, TRUTH_HEADER
+        yield MALFORMED_FILE, "", PLAIN, MALFORMED_HEADER
 
     def _render(self, name: str, row: list[str]) -> list[str]:
         dialect = self.dialects[name]

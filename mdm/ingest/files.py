@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mdm.ingest.schema import ENTITY_FIELDS, NUMBER_FORMAT, allowed_columns
+from mdm.ingest.schema import ENTITY_FIELDS, NUMBER_FORMAT, allowed_columns, number_format_mark
 from mdm.normalization import AmbiguousNumber, decimal_convention, parse_decimal_text
 
 
@@ -195,15 +195,23 @@ def _canonical(column: str) -> str:
     return _SEPARATORS.sub("_", column.strip()).strip("_").lower()
 
 
+def _field_of(column: str, mapping: dict[str, str], allowed: frozenset[str]) -> str:
+    """The field a column names: --map first, then the column itself, then its name ignoring
+    case and spacing; a column naming no field is itself (and refused as unknown)."""
+    target = mapping.get(column, column)
+    if target not in allowed and column not in mapping and _canonical(column) in allowed:
+        return _canonical(column)
+    return target
+
+
 def _rename(entity: str, columns: list[str], mapping: dict[str, str], notes: list[str]) -> dict[str, str]:
-    """Column -> field: --map first, then the column itself, then its name ignoring case and spacing."""
+    """Column -> field (see _field_of); the loosely matched ones are noted for the user."""
     allowed = allowed_columns(entity)
     rename: dict[str, str] = {}
     loose: list[str] = []
     for column in columns:
-        target = mapping.get(column, column)
-        if target not in allowed and column not in mapping and _canonical(column) in allowed:
-            target = _canonical(column)
+        target = _field_of(column, mapping, allowed)
+        if target != mapping.get(column, column):
             loose.append(f"{column!r} as {target}")
         rename[column] = target
     if loose:
@@ -233,19 +241,17 @@ def _plan_csv(handle: Any, entity: str, path: Path, mapping: dict[str, str], del
               notes: list[str], numbers_seen: list[str]) -> tuple[str, list[str], int, int]:
     """(delimiter, columns, data rows, preamble lines) of a CSV file, or FileRejected. The values
     of its decimal columns are added to `numbers_seen`."""
-    numbers = _decimal_fields(entity)
     first = handle.readline()
-    preamble = 0
+    preamble, hinted = 0, ""
     if first.strip().lower().startswith("sep=") and len(first.strip()) == 5:
-        # Excel's hint line: the delimiter, then the header.
-        delimiter = delimiter if delimiter not in (None, AUTO) else first.strip()[4]
-        preamble = 1
+        preamble, hinted = 1, first.strip()[4]  # Excel's hint line: the delimiter, then the header
         first = handle.readline()
     if not first.strip():
         raise FileRejected(f"{path} is empty: a CSV file needs a header row")
-    if delimiter in (None, AUTO) and path.suffix.lower() in (".tsv", ".tab"):
-        delimiter = "\t"
-    separator = delimiter if preamble and delimiter not in DELIMITER_NAMES else detect_delimiter(first, delimiter)
+    if delimiter in (None, AUTO) and (hinted or path.suffix.lower() in (".tsv", ".tab")):
+        separator = hinted or "\t"
+    else:
+        separator = detect_delimiter(first, delimiter)
     if separator != ",":
         notes.append(f"columns separated by {DELIMITERS.get(separator, repr(separator))}")
     handle.seek(0)
@@ -253,21 +259,22 @@ def _plan_csv(handle: Any, entity: str, path: Path, mapping: dict[str, str], del
         handle.readline()
     reader = csv.reader(handle, delimiter=separator)
     header = [h.strip() for h in next(reader)]
+    named = [h for h in header if h]
+    rename = _rename(entity, named, mapping, notes)
+    decimals = _decimal_fields(entity)
+    decimal_positions = [n for n, h in enumerate(header) if h and rename[h] in decimals]
     nameless = [n for n, h in enumerate(header) if not h]
     rows = 0
     filled: set[int] = set()
-    decimal_columns = [n for n, h in enumerate(header) if h and (mapping.get(h) or _canonical(h)) in numbers]
     for row in reader:
         rows += 1
         filled.update(n for n in nameless if n < len(row) and row[n].strip())
-        numbers_seen.extend(row[n] for n in decimal_columns if n < len(row) and row[n])
+        numbers_seen.extend(row[n] for n in decimal_positions if n < len(row) and row[n])
     if filled:
-        numbers = ", ".join(str(n + 1) for n in sorted(filled))
-        raise FileRejected(f"column(s) {numbers} have no name in the header but hold values; name or remove them")
+        positions = ", ".join(str(n + 1) for n in sorted(filled))
+        raise FileRejected(f"column(s) {positions} have no name in the header but hold values; name or remove them")
     if nameless:
         notes.append(f"left out {len(nameless)} empty column(s) without a name")
-    named = [h for h in header if h]
-    rename = _rename(entity, named, mapping, notes)
     mapped = iter(_check_columns(entity, named, rename))
     return separator, [next(mapped) if h else "" for h in header], rows, preamble
 
@@ -289,7 +296,7 @@ def plan(entity: str, path: Path, *, fmt: str | None, mapping: dict[str, str], e
             else:
                 separator, preamble = ",", 0
                 keys: dict[str, bool] = {}  # key -> whether it names a decimal field
-                numbers = _decimal_fields(entity)
+                decimals, allowed = _decimal_fields(entity), allowed_columns(entity)
                 rows = 0
                 for obj in _json_objects(handle, fmt, path):
                     rows += 1
@@ -297,7 +304,7 @@ def plan(entity: str, path: Path, *, fmt: str | None, mapping: dict[str, str], e
                         continue
                     for key, value in obj.items():
                         if key not in keys:
-                            keys[key] = (mapping.get(key) or _canonical(key)) in numbers
+                            keys[key] = _field_of(key, mapping, allowed) in decimals
                         if keys[key] and isinstance(value, str):
                             numbers_seen.append(value)
                 columns = list(keys)
@@ -336,7 +343,7 @@ def _with_number_format(record: dict[str, Any], file_plan: FilePlan) -> dict[str
     convention = file_plan.decimal_comma
     if convention is not None and any(_depends_on_convention(record.get(f), convention)
                                       for f in file_plan.decimal_fields):
-        record[NUMBER_FORMAT] = "decimal_comma" if convention else "decimal_point"
+        record[NUMBER_FORMAT] = number_format_mark(convention)
     return record
 
 
@@ -356,7 +363,7 @@ def read_records(file_plan: FilePlan) -> Iterator[dict[str, Any]]:
             columns = file_plan.columns
             for row in reader:
                 record = {c: v for c, v in zip(columns, row, strict=False)
-                          if c and v.strip() and not _is_null(v, nulls)}
+                          if c and (text := v.strip()) and text.lower() not in nulls}
                 if len(row) != len(columns):
                     record["_columns"] = f"row has {len(row)} values, header has {len(columns)}"
                 yield _with_number_format(record, file_plan)

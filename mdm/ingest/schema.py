@@ -6,7 +6,9 @@ read their rules from here, so each rule lives in one place.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from mdm.models import Dimension, LocationType
 
@@ -90,6 +92,16 @@ def field_names(entity: str) -> tuple[str, ...]:
 # How a file wrote decimals, on a record of it whose numbers depend on that (files.read_records).
 NUMBER_FORMAT = "_number_format"
 NUMBER_FORMATS = {"decimal_comma": True, "decimal_point": False}
+
+
+def number_format_mark(decimal_comma: bool) -> str:
+    return "decimal_comma" if decimal_comma else "decimal_point"
+
+
+def decimal_comma_of(raw: Mapping[str, Any]) -> bool | None:
+    """The decimal convention a record's mark names: True (comma), False (point), None (none)."""
+    mark = raw.get(NUMBER_FORMAT)
+    return NUMBER_FORMATS.get(mark) if isinstance(mark, str) else None
 
 
 def allowed_columns(entity: str) -> frozenset[str]:

@@ -27,7 +27,7 @@ from mdm.audit import change_context, current_context
 from mdm.bulk import bulk_update_tracked, create_tracked
 from mdm.db import lock_keys, retry_on_conflict
 from mdm.ingest import linking
-from mdm.ingest.schema import ENTITY_FIELDS, NUMBER_FORMAT, NUMBER_FORMATS, SOURCE_KEY_MAX_LENGTH
+from mdm.ingest.schema import ENTITY_FIELDS, NUMBER_FORMAT, SOURCE_KEY_MAX_LENGTH, decimal_comma_of
 from mdm.ingest.validation import FieldError, missing_reference_error, validate_record
 from mdm.models import SourceRecord, SourceStatus, SourceSystem
 from mdm.normalization import normalize_record
@@ -93,11 +93,6 @@ def _without_nul(raw: dict[str, Any]) -> dict[str, Any]:
     if cleaned != raw:
         cleaned[NUL_MARK] = True
     return cleaned
-
-
-def _decimal_comma(raw: dict[str, Any]) -> bool | None:
-    number_format = raw.get(NUMBER_FORMAT)
-    return NUMBER_FORMATS.get(number_format) if isinstance(number_format, str) else None
 
 
 def _is_deleted(raw: dict[str, Any]) -> bool:
@@ -244,7 +239,7 @@ def _ingest_round(
         validation = validate_record(entity, {k: v for k, v in raw.items() if k not in FILE_KEYS},
                                      known_units=units, system_code=system.code,
                                      default_country=system.default_country,
-                                     decimal_comma=_decimal_comma(raw))
+                                     decimal_comma=decimal_comma_of(raw))
         errors = [*file_problems, *validation.errors]
         if not has_key and not any(e.pointer == "/source_key" for e in errors):
             errors.insert(0, FieldError("/source_key", "required", "source key is required"))

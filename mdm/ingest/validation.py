@@ -36,6 +36,7 @@ from mdm.normalization import (
     normalize_phone,
     parse_decimal_text,
     phone_candidates,
+    record_country,
     split_website,
 )
 
@@ -391,9 +392,7 @@ def validate_record(
         except _Invalid as problem:
             errors.append(FieldError("/deleted", problem.code, problem.message))
 
-    raw_country = raw.get("country")
-    country = (normalize_country(raw_country) if isinstance(raw_country, str) else None) or default_country or None
-    context = _Context(country=country, known_units=known_units, system_code=system_code,
+    context = _Context(country=record_country(raw, default_country), known_units=known_units, system_code=system_code,
                        decimal_comma=decimal_comma)
     for spec in specs:
         value = raw.get(spec.name)

@@ -45,8 +45,8 @@ class Command(BaseCommand):
         parser.add_argument("--map", action="append", default=[], metavar="SOURCE_COLUMN=FIELD")
         parser.add_argument(
             "--encoding", default=AUTO,
-            help="the file's text encoding, e.g. utf-8, cp1252, latin-1, utf-16 (default auto: UTF-8, or UTF-16 "
-                 "with a byte order mark, else Windows-1252)",
+            help="the file's text encoding, e.g. utf-8, cp1252, latin-1, utf-16 (default auto: UTF-8 or UTF-16, "
+                 "else Windows-1252)",
         )
         parser.add_argument(
             "--delimiter", default=AUTO,
