@@ -197,11 +197,16 @@ def _canonical(column: str) -> str:
 
 def _field_of(column: str, mapping: dict[str, str], allowed: frozenset[str]) -> str:
     """The field a column names: --map first, then the column itself, then its name ignoring
-    case and spacing; a column naming no field is itself (and refused as unknown)."""
+    case and spacing ("Postal Code", "E-Mail", "PostalCode"); a column naming no field is itself
+    (and refused as unknown)."""
     target = mapping.get(column, column)
-    if target not in allowed and column not in mapping and _canonical(column) in allowed:
-        return _canonical(column)
-    return target
+    if target in allowed or column in mapping:
+        return target
+    canonical = _canonical(column)
+    if canonical in allowed:
+        return canonical
+    squeezed = canonical.replace("_", "")
+    return next((name for name in allowed if name.replace("_", "") == squeezed), target)
 
 
 def _rename(entity: str, columns: list[str], mapping: dict[str, str], notes: list[str]) -> dict[str, str]:

@@ -136,6 +136,14 @@ def test_a_windows_export_with_semicolons_and_spaced_headers_is_read_as_it_is(tm
     assert SourceRecord.objects.get(source_key="L-1").raw["postal_code"] == "10115"
 
 
+def test_column_names_written_without_separators_or_with_a_hyphen(tmp_path, erp):
+    text = "SourceKey,Name,E-Mail,PostalCode,Country\nV-1,Acme Corp,sales@acme.com,02110,US\n"
+    summary = run_ingest("supplier", str(write(tmp_path, "erp.csv", text)), system="ERP")
+    assert "'E-Mail' as email" in summary and "'PostalCode' as postal_code" in summary
+    assert "read 1, created 1" in summary
+    assert Supplier.objects.get().email == "sales@acme.com"
+
+
 def test_tab_separated_and_utf16_files(tmp_path, erp):
     tsv = tmp_path / "vendors.tsv"
     tsv.write_text("source_key\tname\tcountry\nV-1\tAcme, Inc.\tUS\n", encoding="utf-8")
