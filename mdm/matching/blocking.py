@@ -20,7 +20,8 @@ from mdm.matching.keys import phonetic
 FAMILY_BIAS: dict[str, tuple[str, ...]] = {
     "t": ("tax_id", "country"), "d": ("duns",), "p": ("phone",), "e": ("domain",), "w": ("domain",),
     "n": ("name",), "nl": ("name",), "nm": ("name",), "pc": ("postal_code", "country", "name"),
-    "a": ("address", "city", "postal_code", "country"), "g": ("gtin",), "m": ("mpn",), "b": ("maker", "name"),
+    "a": ("address", "city", "postal_code", "country"), "g": ("gtin",), "m": ("mpn",), "i": ("supplier_item",),
+    "b": ("maker", "name"),
     "c": ("code",), "geo": ("coordinates",),
 }
 
@@ -69,6 +70,8 @@ def blocking_keys(entity: str, keys: dict) -> list[str]:
             out.append(f"g:{keys['gtin14']}")
         if keys.get("mpn_key"):
             out.append(f"m:{keys['mpn_key']}")
+        if keys.get("item_key"):
+            out.append(f"i:{keys['item_key']}")
         out += _name_keys(tokens)
         if keys.get("brand_key") and tokens:
             out.append(f"b:{keys['brand_key']}|{max(tokens, key=len)}")

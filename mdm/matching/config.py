@@ -104,6 +104,9 @@ _PRODUCT_M, _PRODUCT_U = _entry({
     "gtin": ((0.99, 0.01), (0.0001, 0.9999)),
     "mpn": ((0.6, 0.2, 0.05, 0.14, 0.01), (0.0001, 0.0001, 0.0004, 0.001, 0.9984)),
     "name": (PRODUCT_NAME_M, PRODUCT_NAME_U),
+    # The supplier's own item number: the same article bought from another supplier has
+    # another one, so "different" is weak evidence against a match.
+    "supplier_item": ((0.75, 0.25), (0.0005, 0.9995)),
     "maker": ((0.55, 0.35, 0.04, 0.06), (0.01, 0.02, 0.02, 0.95)),
 })
 _LOCATION_M, _LOCATION_U = _entry({
@@ -146,6 +149,7 @@ CONFIGS: dict[str, EntityConfig] = {
             Comparison("gtin", "gtin14"),
             CodeWithContextComparison("mpn"),
             _NAME,
+            Comparison("supplier_item", "item_key", tf=True),
             MakerComparison("maker"),
         ),
         default_m=_PRODUCT_M,

@@ -126,6 +126,7 @@ def _product(record: dict) -> dict[str, Any]:
         "name_numbers": numbers(name_key),
         "gtin14": normalize_gtin(_text(record.get("gtin"))) or "",
         "mpn_key": _code(record.get("mpn")),
+        "item_key": _code(record.get("supplier_item_number")),
         "manufacturer_key": normalize_company_name(_text(record.get("manufacturer"))),
         "brand_key": normalize_text(_text(record.get("brand"))),
     }
