@@ -62,6 +62,12 @@ def take(cols: Columns, index: np.ndarray) -> Columns:
     return {key: column[index] for key, column in cols.items()}
 
 
+def _numbers_conflict(left: str, right: str) -> bool:
+    """Whether two texts' numbers (space-separated) disagree: each has one the other lacks."""
+    a, b = set(left.split()), set(right.split())
+    return not (a <= b or b <= a)
+
+
 def _missing(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return (a == "") | (b == "")
 
@@ -103,9 +109,11 @@ class Comparison:
             levels[sims >= self.thresholds[index - 1]] = index
         if self.numbers:
             # Similar words with other numbers ("Store 12" / "Store 21", "12 Main St" / "21 Main St").
+            # Numbers only one side gives are detail the other left out ("Washer M10 A2 100" /
+            # "Washer M10 100"), not a contradiction.
             an, bn = a[self.numbers], b[self.numbers]
-            similar = (levels <= len(self.thresholds)) & (an != bn) & (an != "") & (bn != "")
-            levels[similar] = len(self.thresholds) + 1
+            similar = np.flatnonzero((levels <= len(self.thresholds)) & (an != bn) & (an != "") & (bn != ""))
+            levels[[i for i in similar if _numbers_conflict(an[i], bn[i])]] = len(self.thresholds) + 1
         levels[exact] = 0
         levels[missing] = MISSING
         sims[missing] = np.nan

@@ -79,6 +79,31 @@ def test_similar_names_with_other_numbers_are_a_level_of_their_own():
     assert other.weight < entity_config("location").thresholds.upper  # never an automatic link
 
 
+def test_numbers_only_one_name_gives_are_left_out_detail_not_a_contradiction():
+    model = default_model("product")
+    full = match_keys("product", {"name": "Flat Washer M10 SS A2 100 PCS"})
+    short = match_keys("product", {"name": "Flat Washer M10 SS 100 PCS"})
+    other_size = match_keys("product", {"name": "Flat Washer M12 SS A2 100 PCS"})
+    levels = {c.field: c.level for c in model.score(full, short).contributions}
+    assert levels["name"] == "similarity >= 0.92"
+    assert {c.field: c.level for c in model.score(full, other_size).contributions}["name"] == "numbers differ"
+    assert {c.field: c.level for c in model.score(short, other_size).contributions}["name"] == "numbers differ"
+
+
+def test_a_shared_supplier_item_number_is_evidence_and_a_blocking_key():
+    erp = match_keys("product", {"name": "WOOD SCR 4.5X16 PH 200/BX", "supplier_item_number": "FC778313"})
+    wms = match_keys("product", {"name": "Wood Screw 4.5x16 PH 200 PCS", "supplier_item_number": "fc-778313"})
+    assert erp["item_key"] == wms["item_key"] == "FC778313"
+    assert "i:FC778313" in set(blocking_keys("product", erp)) & set(blocking_keys("product", wms))
+    model = default_model("product")
+    same = model.score(erp, wms)
+    other = model.score(erp, {**wms, "item_key": "QT225960"})
+    assert {c.field: c.level for c in same.contributions}["supplier_item"] == "exact"
+    assert same.weight > other.weight
+    unknown = model.score(erp, {**wms, "item_key": ""})
+    assert {c.field: c.level for c in unknown.contributions}["supplier_item"] == "missing"
+
+
 def test_email_domain_and_website_count_as_one_piece_of_evidence():
     domain = DomainComparison("domain")
     pairs = [
