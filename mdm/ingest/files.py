@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import itertools
 import json
 import re
 from collections.abc import Iterator
@@ -242,6 +243,49 @@ def _check_columns(entity: str, columns: list[str], rename: dict[str, str]) -> l
     return mapped
 
 
+UNCLOSED_QUOTE = ("a quote opened in this row is never closed; the row was read up to the end of its line, "
+                  "and the lines after it as rows of their own")
+
+
+def _csv_rows(handle: Any, separator: str) -> Iterator[tuple[list[str], tuple[str, str] | None]]:
+    """The rows of a CSV file (header first), each with None or (problem, physical line).
+
+    A quote that is opened and never closed makes the csv module read every following line, up
+    to the next quote or the end of the file, into one value: one broken row would swallow the
+    rows after it. When a row spans several lines, has the wrong number of values, and the lines
+    after its first read as a row of the header's width, the row is read again from its first
+    line alone, without quoting, and the other lines are read as rows of their own.
+    """
+    taken: list[str] = []
+
+    def source(lines: Iterator[str]) -> Iterator[str]:
+        for line in lines:
+            taken.append(line)
+            yield line
+
+    lines: Iterator[str] = iter(handle)
+    width = None
+    while True:
+        for row in csv.reader(source(lines), delimiter=separator):
+            physical = taken[:]
+            taken.clear()
+            if width is None:
+                width = len(row)
+            elif len(physical) > 1 and len(row) != width and _reads_as_row(physical[1:], separator, width):
+                first = physical[0].rstrip("\r\n")
+                yield next(csv.reader([first], delimiter=separator, quoting=csv.QUOTE_NONE)), (UNCLOSED_QUOTE,
+                                                                                              first[:2000])
+                lines = itertools.chain(physical[1:], lines)
+                break
+            yield row, None
+        else:
+            return
+
+
+def _reads_as_row(lines: list[str], separator: str, width: int) -> bool:
+    return len(next(csv.reader(iter(lines), delimiter=separator), ())) == width
+
+
 def _plan_csv(handle: Any, entity: str, path: Path, mapping: dict[str, str], delimiter: str | None,
               notes: list[str], numbers_seen: list[str]) -> tuple[str, list[str], int, int]:
     """(delimiter, columns, data rows, preamble lines) of a CSV file, or FileRejected. The values
@@ -262,8 +306,8 @@ def _plan_csv(handle: Any, entity: str, path: Path, mapping: dict[str, str], del
     handle.seek(0)
     for _ in range(preamble):
         handle.readline()
-    reader = csv.reader(handle, delimiter=separator)
-    header = [h.strip() for h in next(reader)]
+    reader = _csv_rows(handle, separator)
+    header = [h.strip() for h in next(reader)[0]]
     named = [h for h in header if h]
     rename = _rename(entity, named, mapping, notes)
     decimals = _decimal_fields(entity)
@@ -271,7 +315,7 @@ def _plan_csv(handle: Any, entity: str, path: Path, mapping: dict[str, str], del
     nameless = [n for n, h in enumerate(header) if not h]
     rows = 0
     filled: set[int] = set()
-    for row in reader:
+    for row, _problem in reader:
         rows += 1
         filled.update(n for n in nameless if n < len(row) and row[n].strip())
         numbers_seen.extend(row[n] for n in decimal_positions if n < len(row) and row[n])
@@ -363,14 +407,16 @@ def read_records(file_plan: FilePlan) -> Iterator[dict[str, Any]]:
         if file_plan.fmt == "csv":
             for _ in range(file_plan.preamble):
                 handle.readline()
-            reader = csv.reader(handle, delimiter=file_plan.delimiter)
+            reader = _csv_rows(handle, file_plan.delimiter)
             next(reader)
             columns = file_plan.columns
-            for row in reader:
+            for row, problem in reader:
                 record = {c: v for c, v in zip(columns, row, strict=False)
                           if c and (text := v.strip()) and text.lower() not in nulls}
                 if len(row) != len(columns):
                     record["_columns"] = f"row has {len(row)} values, header has {len(columns)}"
+                if problem:
+                    record["_error"], record["_line"] = problem
                 yield _with_number_format(record, file_plan)
         else:
             rename = file_plan.mapping

@@ -309,3 +309,40 @@ def test_a_systems_default_country_reads_the_phones_of_records_that_name_none(tm
     assert not Supplier.objects.exclude(country="").exists()
     with pytest.raises(CommandError, match="'Atlantis' is not an ISO 3166 country"):
         call_command("create_system", "X", name="X", country="Atlantis", no_token=True, stderr=io.StringIO())
+
+
+def test_a_quote_never_closed_breaks_its_own_row_only(tmp_path, erp):
+    from mdm.ingest.services import fix_quarantined_record
+
+    text = ("source_key,name,country,phone\n"
+            'V-1,"Acme Corp,US,(415) 555-0100\n'
+            "V-2,Globex,DE,030 1234567\n"
+            'V-3,"Initech, Inc",US,\n'
+            "V-4,Umbrella,US,\n")
+    summary = run_ingest("supplier", str(write(tmp_path, "erp.csv", text)), system="ERP")
+    assert "read 4, created 3" in summary and "quarantined 1" in summary
+    assert {r.source_key: r.status for r in SourceRecord.objects.all()} == {
+        "V-1": SourceStatus.QUARANTINED, "V-2": SourceStatus.LINKED, "V-3": SourceStatus.LINKED,
+        "V-4": SourceStatus.LINKED}
+    assert SourceRecord.objects.get(source_key="V-3").raw["name"] == "Initech, Inc"
+    broken = SourceRecord.objects.get(source_key="V-1")
+    assert broken.raw["_line"] == 'V-1,"Acme Corp,US,(415) 555-0100'
+    assert broken.raw["name"] == '"Acme Corp' and broken.raw["country"] == "US"
+    assert "a quote opened in this row is never closed" in broken.errors[0]["message"]
+    fixed = fix_quarantined_record(record=broken, raw={"name": "Acme Corp", "country": "US"}, user=None,
+                                   reason="closed the quote")
+    assert fixed.outcome == "created"
+
+
+def test_a_quote_never_closed_on_the_last_row(tmp_path, erp):
+    text = 'source_key,name,country\nV-1,Acme,US\nV-2,"Globex,DE\n'
+    summary = run_ingest("supplier", str(write(tmp_path, "erp.csv", text)), system="ERP")
+    assert "read 2, created 1" in summary and "quarantined 1" in summary
+    assert SourceRecord.objects.get(source_key="V-2").errors[0]["message"] == "row has 2 values, header has 3"
+
+
+def test_a_value_over_several_lines_is_one_value(tmp_path, erp):
+    text = 'source_key,name,address_line1,country\nV-1,Acme,"1 Main St\nSuite 5",US\nV-2,Globex,,DE\n'
+    summary = run_ingest("supplier", str(write(tmp_path, "erp.csv", text)), system="ERP")
+    assert "read 2, created 2" in summary
+    assert SourceRecord.objects.get(source_key="V-1").raw["address_line1"] == "1 Main St\nSuite 5"
