@@ -50,6 +50,7 @@ class FilePlan:
     encoding: str = "utf-8-sig"
     delimiter: str = ","
     null_values: frozenset[str] = frozenset()
+    ignored: frozenset[str] = frozenset()  # columns (JSON: keys) left out with --ignore
     decimal_comma: bool | None = None  # how the file writes decimals, when its numbers show it
     decimal_fields: tuple[str, ...] = ()
     notes: list[str] = field(default_factory=list)  # what was detected, for the user
@@ -63,6 +64,31 @@ def parse_mapping(pairs: list[str]) -> dict[str, str]:
             raise FileRejected(f"--map {pair!r} is not SOURCE_COLUMN=FIELD")
         mapping[source.strip()] = target.strip()
     return mapping
+
+
+def parse_ignored(values: list[str]) -> frozenset[str]:
+    """--ignore "Payment Terms" --ignore "Created By,Currency" -> the column names."""
+    return frozenset(name.strip() for value in values for name in value.split(",") if name.strip())
+
+
+def _ignored_columns(columns: list[str], ignore: frozenset[str], notes: list[str]) -> frozenset[str]:
+    """The columns --ignore names: by name, ignoring case, spacing and separators, or (JSON) a nested object
+    by its name ("meta" leaves out "meta.created"). Names that match no column are noted."""
+    wanted = {_squeezed(name): name for name in ignore}
+    left_out: set[str] = set()
+    used: set[str] = set()
+    for column in columns:
+        parts = column.split(".")
+        names = {_squeezed(".".join(parts[:n])) for n in range(1, len(parts) + 1)} & wanted.keys()
+        if names:
+            left_out.add(column)
+            used |= names
+    if left_out:
+        notes.append(f"left out {len(left_out)} column(s) as asked: {', '.join(sorted(left_out))}")
+    unused = sorted(wanted[w] for w in wanted.keys() - used)
+    if unused:
+        notes.append(f"--ignore named no column of the file: {', '.join(unused)}")
+    return frozenset(left_out)
 
 
 def parse_null_values(text: str | None) -> frozenset[str]:
@@ -196,6 +222,10 @@ def _canonical(column: str) -> str:
     return _SEPARATORS.sub("_", column.strip()).strip("_").lower()
 
 
+def _squeezed(column: str) -> str:
+    return _canonical(column).replace("_", "")
+
+
 def _field_of(column: str, mapping: dict[str, str], allowed: frozenset[str]) -> str:
     """The field a column names: --map first, then the column itself, then its name ignoring
     case and spacing ("Postal Code", "E-Mail", "PostalCode"); a column naming no field is itself
@@ -206,7 +236,7 @@ def _field_of(column: str, mapping: dict[str, str], allowed: frozenset[str]) -> 
     canonical = _canonical(column)
     if canonical in allowed:
         return canonical
-    squeezed = canonical.replace("_", "")
+    squeezed = _squeezed(column)
     return next((name for name in allowed if name.replace("_", "") == squeezed), target)
 
 
@@ -235,7 +265,8 @@ def _check_columns(entity: str, columns: list[str], rename: dict[str, str]) -> l
     if unknown:
         raise FileRejected(
             f"unknown column(s) for {entity}: {', '.join(unknown)}; "
-            f"allowed: {', '.join(sorted(allowed))} (or map them with --map SOURCE_COLUMN=FIELD)"
+            f"allowed: {', '.join(sorted(allowed))} (map them with --map SOURCE_COLUMN=FIELD, "
+            "or leave them out with --ignore COLUMN)"
         )
     duplicated = sorted({m for m in mapped if mapped.count(m) > 1})
     if duplicated:
@@ -287,9 +318,10 @@ def _reads_as_row(lines: list[str], separator: str, width: int) -> bool:
 
 
 def _plan_csv(handle: Any, entity: str, path: Path, mapping: dict[str, str], delimiter: str | None,
-              notes: list[str], numbers_seen: list[str]) -> tuple[str, list[str], int, int]:
-    """(delimiter, columns, data rows, preamble lines) of a CSV file, or FileRejected. The values
-    of its decimal columns are added to `numbers_seen`."""
+              ignore: frozenset[str], notes: list[str],
+              numbers_seen: list[str]) -> tuple[str, list[str], int, int, frozenset[str]]:
+    """(delimiter, columns, data rows, preamble lines, ignored columns) of a CSV file, or
+    FileRejected. The values of its decimal columns are added to `numbers_seen`."""
     first = handle.readline()
     preamble, hinted = 0, ""
     if first.strip().lower().startswith("sep=") and len(first.strip()) == 5:
@@ -308,10 +340,12 @@ def _plan_csv(handle: Any, entity: str, path: Path, mapping: dict[str, str], del
         handle.readline()
     reader = _csv_rows(handle, separator)
     header = [h.strip() for h in next(reader)[0]]
-    named = [h for h in header if h]
+    ignored = _ignored_columns([h for h in header if h], ignore, notes)
+    kept = ["" if h in ignored else h for h in header]  # "" for a column left out
+    named = [h for h in kept if h]
     rename = _rename(entity, named, mapping, notes)
     decimals = _decimal_fields(entity)
-    decimal_positions = [n for n, h in enumerate(header) if h and rename[h] in decimals]
+    decimal_positions = [n for n, h in enumerate(kept) if h and rename[h] in decimals]
     nameless = [n for n, h in enumerate(header) if not h]
     rows = 0
     filled: set[int] = set()
@@ -325,11 +359,12 @@ def _plan_csv(handle: Any, entity: str, path: Path, mapping: dict[str, str], del
     if nameless:
         notes.append(f"left out {len(nameless)} empty column(s) without a name")
     mapped = iter(_check_columns(entity, named, rename))
-    return separator, [next(mapped) if h else "" for h in header], rows, preamble
+    return separator, [next(mapped) if h else "" for h in kept], rows, preamble, ignored
 
 
 def plan(entity: str, path: Path, *, fmt: str | None, mapping: dict[str, str], encoding: str | None = None,
-         delimiter: str | None = None, null_values: frozenset[str] | None = None) -> FilePlan:
+         delimiter: str | None = None, null_values: frozenset[str] | None = None,
+         ignore: frozenset[str] = frozenset()) -> FilePlan:
     fmt = detect_format(path, fmt)
     if fmt not in FORMATS:
         raise FileRejected(f"unknown format {fmt!r}; use {', '.join(FORMATS)}")
@@ -340,8 +375,8 @@ def plan(entity: str, path: Path, *, fmt: str | None, mapping: dict[str, str], e
         notes += [note] if note else []
         with path.open(encoding=codec, newline="") as handle:
             if fmt == "csv":
-                separator, columns, rows, preamble = _plan_csv(handle, entity, path, mapping, delimiter, notes,
-                                                               numbers_seen)
+                separator, columns, rows, preamble, ignored = _plan_csv(handle, entity, path, mapping, delimiter,
+                                                                        ignore, notes, numbers_seen)
             else:
                 separator, preamble = ",", 0
                 keys: dict[str, bool] = {}  # key -> whether it names a decimal field
@@ -356,7 +391,8 @@ def plan(entity: str, path: Path, *, fmt: str | None, mapping: dict[str, str], e
                             keys[key] = _field_of(key, mapping, allowed) in decimals
                         if keys[key] and isinstance(value, str):
                             numbers_seen.append(value)
-                columns = list(keys)
+                ignored = _ignored_columns(list(keys), ignore, notes)
+                columns = [key for key in keys if key not in ignored]
                 mapping = _rename(entity, columns, mapping, notes)
                 if rows:
                     _check_columns(entity, columns, mapping)
@@ -370,6 +406,7 @@ def plan(entity: str, path: Path, *, fmt: str | None, mapping: dict[str, str], e
         notes.append(f"numbers written with a decimal {'comma' if decimal_comma else 'point'}: {example}")
     return FilePlan(path=path, fmt=fmt, mapping=mapping, columns=columns, rows=rows, preamble=preamble, encoding=codec,
                     delimiter=separator, null_values=parse_null_values(None) if null_values is None else null_values,
+                    ignored=ignored,
                     decimal_comma=decimal_comma, decimal_fields=tuple(_decimal_fields(entity)), notes=notes)
 
 
@@ -419,10 +456,10 @@ def read_records(file_plan: FilePlan) -> Iterator[dict[str, Any]]:
                     record["_error"], record["_line"] = problem
                 yield _with_number_format(record, file_plan)
         else:
-            rename = file_plan.mapping
+            rename, ignored = file_plan.mapping, file_plan.ignored
             for obj in _json_objects(handle, file_plan.fmt, file_plan.path):
                 if "_error" in obj:
                     yield obj
                     continue
                 yield _with_number_format({rename.get(k, k): None if isinstance(v, str) and _is_null(v, nulls) else v
-                                           for k, v in obj.items()}, file_plan)
+                                           for k, v in obj.items() if k not in ignored}, file_plan)

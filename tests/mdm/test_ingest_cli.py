@@ -346,3 +346,29 @@ def test_a_value_over_several_lines_is_one_value(tmp_path, erp):
     summary = run_ingest("supplier", str(write(tmp_path, "erp.csv", text)), system="ERP")
     assert "read 2, created 2" in summary
     assert SourceRecord.objects.get(source_key="V-1").raw["address_line1"] == "1 Main St\nSuite 5"
+
+
+def test_columns_the_hub_does_not_hold_can_be_left_out(tmp_path, erp):
+    text = ("Vendor ID,Name,Country,Payment Terms,Created By\n"
+            "V-1,Acme Corp,US,NET30,jdoe\n"
+            "V-2,Globex,DE,NET60,\n")
+    path = write(tmp_path, "erp.csv", text)
+    with pytest.raises(CommandError, match=r"unknown column\(s\) for supplier: Payment Terms, Created By;.*--ignore"):
+        run_ingest("supplier", str(path), system="ERP", map=["Vendor ID=source_key"])
+    assert SourceRecord.objects.count() == 0
+    summary = run_ingest("supplier", str(path), system="ERP", map=["Vendor ID=source_key"],
+                         ignore=["payment terms,CreatedBy", "Currency"])
+    assert "left out 2 column(s) as asked: Created By, Payment Terms" in summary
+    assert "--ignore named no column of the file: Currency" in summary
+    assert "read 2, created 2" in summary
+    assert SourceRecord.objects.get(source_key="V-1").raw == {"source_key": "V-1", "name": "Acme Corp",
+                                                              "country": "US"}
+
+
+def test_a_json_object_left_out_by_its_name(tmp_path, erp):
+    lines = [json.dumps({"id": "V-1", "name": "Acme", "meta": {"created": "2020-01-01", "by": "jdoe"}, "x": 1}),
+             json.dumps({"id": "V-2", "name": "Globex", "x": 2})]
+    path = write(tmp_path, "erp.jsonl", "\n".join(lines) + "\n")
+    summary = run_ingest("supplier", str(path), system="ERP", map=["id=source_key"], ignore=["meta", "X"])
+    assert "left out 3 column(s) as asked: meta.by, meta.created, x" in summary and "read 2, created 2" in summary
+    assert SourceRecord.objects.get(source_key="V-1").raw == {"source_key": "V-1", "name": "Acme"}

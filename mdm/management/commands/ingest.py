@@ -17,6 +17,7 @@ from mdm.ingest.files import (
     FORMATS,
     NULL_VALUES,
     FileRejected,
+    parse_ignored,
     parse_mapping,
     parse_null_values,
     plan,
@@ -43,6 +44,12 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=FORMATS, default=None,
                             help="csv, jsonl or json (an array of records); default from the file name")
         parser.add_argument("--map", action="append", default=[], metavar="SOURCE_COLUMN=FIELD")
+        parser.add_argument(
+            "--ignore", action="append", default=[], metavar="COLUMN[,COLUMN...]",
+            help="columns of the export the hub does not hold (payment terms, audit columns...): left out, not "
+                 "refused as unknown; names match ignoring case and spacing, a JSON object's name leaves out "
+                 "all its keys",
+        )
         parser.add_argument(
             "--encoding", default=AUTO,
             help="the file's text encoding, e.g. utf-8, cp1252, latin-1, utf-16 (default auto: UTF-8 or UTF-16, "
@@ -94,7 +101,8 @@ class Command(BaseCommand):
         try:
             file_plan = plan(entity, Path(options["file"]), fmt=options["format"],
                              mapping=parse_mapping(options["map"]), encoding=options["encoding"],
-                             delimiter=options["delimiter"], null_values=parse_null_values(options["null_values"]))
+                             delimiter=options["delimiter"], null_values=parse_null_values(options["null_values"]),
+                             ignore=parse_ignored(options["ignore"]))
         except FileRejected as exc:
             raise CommandError(f"{exc}. Nothing was ingested.") from exc
         for note in file_plan.notes:
