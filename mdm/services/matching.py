@@ -443,6 +443,42 @@ UNIT_SYNONYMS = {
 }
 
 
+def rebuild_match_keys(*, entity: str, batch_size: int = 2000, progress: Any = None) -> int:
+    """Derive the match keys and blocking keys of the entity's linked and in-review records again.
+
+    Both are derived from the normalized values, and stored so that matching does not derive
+    them for every candidate. After an upgrade that adds evidence (a new comparison or blocking
+    key) or changes a normalization, records stored before it carry the old keys until they are
+    sent again; this brings them up to date. Batches are locked and committed one by one, so
+    loads and requests go on meanwhile. Returns the number of records done.
+    """
+    from django.db import transaction
+
+    if entity not in MATCHED_ENTITIES:
+        raise ValueError(f"entity {entity!r} has no match keys")
+    done, last_pk = 0, 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                SourceRecord.objects.select_for_update().filter(entity=entity, status__in=CANDIDATE_STATUSES,
+                                                                pk__gt=last_pk)
+                .order_by("pk").only("pk", "normalized", "match_keys")[:batch_size]
+            )
+            if not batch:
+                return done
+            for record in batch:
+                record.match_keys = match_keys(entity, record.normalized or {})
+            SourceRecord.objects.bulk_update(batch, ["match_keys"], batch_size=500)
+            BlockingKey.objects.filter(source_record_id__any=[r.pk for r in batch]).delete()
+            copy_values(BlockingKey, ["entity", "key", "source_record"],
+                        {(entity, key, r.pk) for r in batch if r.normalized
+                         for key in blocking_keys(entity, r.match_keys)})
+        done += len(batch)
+        last_pk = batch[-1].pk
+        if progress:
+            progress(done)
+
+
 def train_model(*, entity: str, sample: int = 200_000, user: Any = None, seed: int = 0) -> MatchModelVersion:
     """Estimate m/u (EM) and term frequencies from the entity's records; store a new version."""
     from django.db import transaction

@@ -319,6 +319,35 @@ def test_a_record_holds_the_blocking_keys_of_its_current_values(erp, batch):
     assert all(first[key] - second[key] for key in first)  # the old name's and phone's keys are gone
 
 
+def test_keys_stored_before_an_upgrade_are_derived_again(erp, wms):
+    """Products stored before the item number was evidence find their twins once rebuilt."""
+    import io
+
+    from django.core.management import call_command
+
+    from mdm.models import BlockingKey
+
+    old = [{"source_key": f"P-{n}", "name": f"Widget model {n}", "supplier_item_number": f"AC-{7000 + n}"}
+           for n in range(30)]
+    ingest_records(system=erp, entity="product", records=old)
+    # What a database written before the upgrade holds: no item number in the keys, no i: blocks.
+    for record in SourceRecord.objects.filter(entity="product"):
+        record.match_keys.pop("item_key")
+        record.save(update_fields=["match_keys"])
+    BlockingKey.objects.filter(key__startswith="i:").delete()
+
+    out = io.StringIO()
+    call_command("rebuild_match_keys", "product", "--batch-size", "7", stdout=out)
+    assert "product: keys of 30 records derived again" in out.getvalue()
+    assert all(r.match_keys["item_key"] for r in SourceRecord.objects.filter(entity="product"))
+    assert BlockingKey.objects.filter(key__startswith="i:").count() == 30
+    assert BlockingKey.objects.count() == len(set(BlockingKey.objects.values_list("key", "source_record")))
+
+    twin = ingest_records(system=wms, entity="product", records=[
+        {"source_key": "W-3", "name": "WIDGET MDL 3", "supplier_item_number": "ac 7003"}])[0]
+    assert twin.golden_id == SourceRecord.objects.get(source_key="P-3").golden_id
+
+
 def test_which_model_version_is_active_is_read_at_most_every_few_seconds(django_assert_num_queries):
     from mdm.matching.model import default_model
     from mdm.models import MatchModelVersion
