@@ -33,6 +33,7 @@ DELIMITER_NAMES = {**{name: d for d, name in DELIMITERS.items()}, **{d: d for d 
 # How exports spell an empty value; compared ignoring case and surrounding spaces.
 NULL_VALUES = ("NULL", "N/A", "#N/A", "(null)", "None", "nil", "-")
 _CHUNK = 1 << 20
+LINES_ABOVE_HEADER = 10
 # A long description must not stop a file (the csv module's default limit is 128 KiB): the
 # record is read and its field is refused as too long, like any other.
 csv.field_size_limit(1 << 30)
@@ -317,6 +318,16 @@ def _reads_as_row(lines: list[str], separator: str, width: int) -> bool:
     return len(next(csv.reader(iter(lines), delimiter=separator), ())) == width
 
 
+def _names_source_key(line: str, separator: str, mapping: dict[str, str], allowed: frozenset[str]) -> bool:
+    cells = next(csv.reader([line], delimiter=separator), [])
+    return any(_field_of(cell.strip(), mapping, allowed) == "source_key" for cell in cells)
+
+
+def _is_empty(row: list[str]) -> bool:
+    """A blank line, or a row of empty cells (what a spreadsheet leaves where rows were deleted)."""
+    return not any(cell.strip() for cell in row)
+
+
 def _plan_csv(handle: Any, entity: str, path: Path, mapping: dict[str, str], delimiter: str | None,
               ignore: frozenset[str], notes: list[str],
               numbers_seen: list[str]) -> tuple[str, list[str], int, int, frozenset[str]]:
@@ -327,12 +338,25 @@ def _plan_csv(handle: Any, entity: str, path: Path, mapping: dict[str, str], del
     if first.strip().lower().startswith("sep=") and len(first.strip()) == 5:
         preamble, hinted = 1, first.strip()[4]  # Excel's hint line: the delimiter, then the header
         first = handle.readline()
+    def separator_of(line: str) -> str:
+        if delimiter in (None, AUTO) and (hinted or path.suffix.lower() in (".tsv", ".tab")):
+            return hinted or "\t"
+        return detect_delimiter(line, delimiter)
+
+    # A title, an export date or blank lines may stand above the header: the header is the
+    # first line naming the source key column, within the first few; else the first line.
+    lines, allowed = [first], allowed_columns(entity)
+    while (lines[-1] and len(lines) <= LINES_ABOVE_HEADER
+           and not _names_source_key(lines[-1], separator_of(lines[-1]), mapping, allowed)):
+        lines.append(handle.readline())
+    if len(lines) > 1 and lines[-1] and _names_source_key(lines[-1], separator_of(lines[-1]), mapping, allowed):
+        above = [line.strip()[:60] for line in lines[:-1] if line.strip()]
+        notes.append(f"skipped {len(lines) - 1} line(s) above the header"
+                     + (f": {', '.join(map(repr, above))}" if above else ""))
+        preamble, first = preamble + len(lines) - 1, lines[-1]
     if not first.strip():
         raise FileRejected(f"{path} is empty: a CSV file needs a header row")
-    if delimiter in (None, AUTO) and (hinted or path.suffix.lower() in (".tsv", ".tab")):
-        separator = hinted or "\t"
-    else:
-        separator = detect_delimiter(first, delimiter)
+    separator = separator_of(first)
     if separator != ",":
         notes.append(f"columns separated by {DELIMITERS.get(separator, repr(separator))}")
     handle.seek(0)
@@ -347,9 +371,12 @@ def _plan_csv(handle: Any, entity: str, path: Path, mapping: dict[str, str], del
     decimals = _decimal_fields(entity)
     decimal_positions = [n for n, h in enumerate(kept) if h and rename[h] in decimals]
     nameless = [n for n, h in enumerate(header) if not h]
-    rows = 0
+    rows = empty = 0
     filled: set[int] = set()
     for row, _problem in reader:
+        if _is_empty(row):
+            empty += 1
+            continue
         rows += 1
         filled.update(n for n in nameless if n < len(row) and row[n].strip())
         numbers_seen.extend(row[n] for n in decimal_positions if n < len(row) and row[n])
@@ -358,6 +385,8 @@ def _plan_csv(handle: Any, entity: str, path: Path, mapping: dict[str, str], del
         raise FileRejected(f"column(s) {positions} have no name in the header but hold values; name or remove them")
     if nameless:
         notes.append(f"left out {len(nameless)} empty column(s) without a name")
+    if empty:
+        notes.append(f"skipped {empty} empty row(s)")
     mapped = iter(_check_columns(entity, named, rename))
     return separator, [next(mapped) if h else "" for h in kept], rows, preamble, ignored
 
@@ -448,6 +477,8 @@ def read_records(file_plan: FilePlan) -> Iterator[dict[str, Any]]:
             next(reader)
             columns = file_plan.columns
             for row, problem in reader:
+                if _is_empty(row):
+                    continue
                 record = {c: v for c, v in zip(columns, row, strict=False)
                           if c and (text := v.strip()) and text.lower() not in nulls}
                 if len(row) != len(columns):

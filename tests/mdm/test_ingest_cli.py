@@ -372,3 +372,21 @@ def test_a_json_object_left_out_by_its_name(tmp_path, erp):
     summary = run_ingest("supplier", str(path), system="ERP", map=["id=source_key"], ignore=["meta", "X"])
     assert "left out 3 column(s) as asked: meta.by, meta.created, x" in summary and "read 2, created 2" in summary
     assert SourceRecord.objects.get(source_key="V-1").raw == {"source_key": "V-1", "name": "Acme"}
+
+
+def test_blank_lines_and_rows_of_empty_cells_are_not_records(tmp_path, erp):
+    text = "source_key,name,country\nV-1,Acme,US\n\nV-2,Globex,DE\n , ,\n,,\n\n"
+    summary = run_ingest("supplier", str(write(tmp_path, "erp.csv", text)), system="ERP")
+    assert "skipped 4 empty row(s)" in summary and "read 2, created 2, " in summary and "quarantined 0" in summary
+    assert SourceRecord.objects.count() == 2
+
+
+def test_a_title_above_the_header_is_skipped(tmp_path, erp):
+    text = ("Vendor master - exported 2026-11-01\n\n"
+            "Vendor ID;Name;Country\nV-1;Acme;US\nV-2;Globex;DE\n")
+    summary = run_ingest("supplier", str(write(tmp_path, "erp.csv", text)), system="ERP", map=["Vendor ID=source_key"])
+    assert "skipped 2 line(s) above the header: 'Vendor master - exported 2026-11-01'" in summary
+    assert "columns separated by semicolon" in summary and "read 2, created 2" in summary
+    no_key = "Vendor master\nid,name\nV-1,Acme\n"
+    with pytest.raises(CommandError, match="no source_key column"):
+        run_ingest("supplier", str(write(tmp_path, "nokey.csv", no_key)), system="ERP")
