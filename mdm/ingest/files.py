@@ -14,10 +14,10 @@ import csv
 import itertools
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from mdm.ingest.schema import ENTITY_FIELDS, NUMBER_FORMAT, allowed_columns, number_format_mark
 from mdm.normalization import AmbiguousNumber, decimal_convention, parse_decimal_text
@@ -38,6 +38,7 @@ LINES_ABOVE_HEADER = 10
 # record is read and its field is refused as too long, like any other.
 csv.field_size_limit(1 << 30)
 _SEPARATORS = re.compile(r"[\s\-.]+")
+_WHOLE_NUMBER = re.compile(r"[+-]?\d+\.0+")
 
 
 @dataclass
@@ -52,6 +53,7 @@ class FilePlan:
     delimiter: str = ","
     null_values: frozenset[str] = frozenset()
     ignored: frozenset[str] = frozenset()  # columns (JSON: keys) left out with --ignore
+    whole_numbers: frozenset[str] = frozenset()  # fields whose every value was written as "1001.0"
     decimal_comma: bool | None = None  # how the file writes decimals, when its numbers show it
     decimal_fields: tuple[str, ...] = ()
     notes: list[str] = field(default_factory=list)  # what was detected, for the user
@@ -325,19 +327,61 @@ def _names_source_key(line: str, separator: str, mapping: dict[str, str], allowe
 
 def _is_empty(row: list[str]) -> bool:
     """A blank line, or a row of empty cells (what a spreadsheet leaves where rows were deleted)."""
-    return not any(cell.strip() for cell in row)
+    return not "".join(row).strip()
+
+
+class _CsvLayout(NamedTuple):
+    separator: str
+    columns: list[str]  # the fields, "" for a column left out
+    rows: int
+    preamble: int
+    ignored: frozenset[str]
+    whole_numbers: frozenset[str]  # fields written as "1001.0"
+
+
+class _WholeNumbers:
+    """Columns whose every value is a whole number written with a zero fraction ("1001.0"), as
+    spreadsheets and dataframes export integer columns that have empty cells. Read without the
+    fraction, a key, a postal code or a phone number is what its system meant. A column with
+    one value of another form is read as it is."""
+
+    def __init__(self, columns: Iterable[Any]) -> None:
+        self.open, self.seen = set(columns), set()
+
+    def see(self, column: Any, value: Any) -> None:
+        if isinstance(value, str):
+            if not (value := value.strip()):
+                return
+            if _WHOLE_NUMBER.fullmatch(value):
+                self.seen.add(column)
+                return
+        elif isinstance(value, float) and value.is_integer():
+            self.seen.add(column)
+            return
+        elif value is None or isinstance(value, int):
+            return
+        self.open.discard(column)
+
+    def found(self) -> set[Any]:
+        return self.open & self.seen
+
+
+def _whole(value: Any) -> Any:
+    if isinstance(value, float):
+        return int(value)
+    return value.strip().split(".", 1)[0] if isinstance(value, str) else value
 
 
 def _plan_csv(handle: Any, entity: str, path: Path, mapping: dict[str, str], delimiter: str | None,
-              ignore: frozenset[str], notes: list[str],
-              numbers_seen: list[str]) -> tuple[str, list[str], int, int, frozenset[str]]:
-    """(delimiter, columns, data rows, preamble lines, ignored columns) of a CSV file, or
-    FileRejected. The values of its decimal columns are added to `numbers_seen`."""
+              ignore: frozenset[str], notes: list[str], numbers_seen: list[str]) -> _CsvLayout:
+    """The layout of a CSV file, or FileRejected. The values of its decimal columns are added to
+    `numbers_seen`."""
     first = handle.readline()
     preamble, hinted = 0, ""
     if first.strip().lower().startswith("sep=") and len(first.strip()) == 5:
         preamble, hinted = 1, first.strip()[4]  # Excel's hint line: the delimiter, then the header
         first = handle.readline()
+
     def separator_of(line: str) -> str:
         if delimiter in (None, AUTO) and (hinted or path.suffix.lower() in (".tsv", ".tab")):
             return hinted or "\t"
@@ -373,6 +417,7 @@ def _plan_csv(handle: Any, entity: str, path: Path, mapping: dict[str, str], del
     nameless = [n for n, h in enumerate(header) if not h]
     rows = empty = 0
     filled: set[int] = set()
+    whole = _WholeNumbers(n for n, h in enumerate(kept) if h and rename[h] not in decimals)
     for row, _problem in reader:
         if _is_empty(row):
             empty += 1
@@ -380,6 +425,9 @@ def _plan_csv(handle: Any, entity: str, path: Path, mapping: dict[str, str], del
         rows += 1
         filled.update(n for n in nameless if n < len(row) and row[n].strip())
         numbers_seen.extend(row[n] for n in decimal_positions if n < len(row) and row[n])
+        if whole.open:
+            for n in [n for n in whole.open if n < len(row)]:
+                whole.see(n, row[n])
     if filled:
         positions = ", ".join(str(n + 1) for n in sorted(filled))
         raise FileRejected(f"column(s) {positions} have no name in the header but hold values; name or remove them")
@@ -388,7 +436,8 @@ def _plan_csv(handle: Any, entity: str, path: Path, mapping: dict[str, str], del
     if empty:
         notes.append(f"skipped {empty} empty row(s)")
     mapped = iter(_check_columns(entity, named, rename))
-    return separator, [next(mapped) if h else "" for h in kept], rows, preamble, ignored
+    columns = [next(mapped) if h else "" for h in kept]
+    return _CsvLayout(separator, columns, rows, preamble, ignored, frozenset(columns[n] for n in whole.found()))
 
 
 def plan(entity: str, path: Path, *, fmt: str | None, mapping: dict[str, str], encoding: str | None = None,
@@ -404,12 +453,13 @@ def plan(entity: str, path: Path, *, fmt: str | None, mapping: dict[str, str], e
         notes += [note] if note else []
         with path.open(encoding=codec, newline="") as handle:
             if fmt == "csv":
-                separator, columns, rows, preamble, ignored = _plan_csv(handle, entity, path, mapping, delimiter,
-                                                                        ignore, notes, numbers_seen)
+                separator, columns, rows, preamble, ignored, whole_numbers = _plan_csv(
+                    handle, entity, path, mapping, delimiter, ignore, notes, numbers_seen)
             else:
                 separator, preamble = ",", 0
                 keys: dict[str, bool] = {}  # key -> whether it names a decimal field
                 decimals, allowed = _decimal_fields(entity), allowed_columns(entity)
+                whole = _WholeNumbers(())
                 rows = 0
                 for obj in _json_objects(handle, fmt, path):
                     rows += 1
@@ -418,24 +468,32 @@ def plan(entity: str, path: Path, *, fmt: str | None, mapping: dict[str, str], e
                     for key, value in obj.items():
                         if key not in keys:
                             keys[key] = _field_of(key, mapping, allowed) in decimals
+                            if not keys[key]:
+                                whole.open.add(key)
                         if keys[key] and isinstance(value, str):
                             numbers_seen.append(value)
+                        elif key in whole.open:
+                            whole.see(key, value)
                 ignored = _ignored_columns(list(keys), ignore, notes)
                 columns = [key for key in keys if key not in ignored]
                 mapping = _rename(entity, columns, mapping, notes)
+                whole_numbers = frozenset(mapping[key] for key in whole.found() if key in mapping)
                 if rows:
                     _check_columns(entity, columns, mapping)
     except FileRejected:
         raise
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise FileRejected(f"cannot read {path}: {exc}") from exc
+    if whole_numbers:
+        notes.append(f"whole numbers written with a zero fraction, as spreadsheets export integer columns, read "
+                     f"without it ('1001.0' as 1001) in: {', '.join(sorted(whole_numbers))}")
     decimal_comma = decimal_convention(numbers_seen)
     if decimal_comma is not None and any(_depends_on_convention(v, decimal_comma) for v in numbers_seen):
         example = "'1,500' as 1.5" if decimal_comma else "'1,500' as 1500"
         notes.append(f"numbers written with a decimal {'comma' if decimal_comma else 'point'}: {example}")
     return FilePlan(path=path, fmt=fmt, mapping=mapping, columns=columns, rows=rows, preamble=preamble, encoding=codec,
                     delimiter=separator, null_values=parse_null_values(None) if null_values is None else null_values,
-                    ignored=ignored,
+                    ignored=ignored, whole_numbers=whole_numbers,
                     decimal_comma=decimal_comma, decimal_fields=tuple(_decimal_fields(entity)), notes=notes)
 
 
@@ -454,7 +512,11 @@ def _depends_on_convention(value: Any, decimal_comma: bool) -> bool:
 
 
 def _with_number_format(record: dict[str, Any], file_plan: FilePlan) -> dict[str, Any]:
-    """The record, marked with the file's decimal convention when one of its numbers needs it."""
+    """The record, marked with the file's decimal convention when one of its numbers needs it,
+    with the zero fractions of whole-number columns left out."""
+    for name in file_plan.whole_numbers:
+        if record.get(name) is not None:
+            record[name] = _whole(record[name])
     convention = file_plan.decimal_comma
     if convention is not None and any(_depends_on_convention(record.get(f), convention)
                                       for f in file_plan.decimal_fields):

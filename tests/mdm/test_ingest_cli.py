@@ -390,3 +390,21 @@ def test_a_title_above_the_header_is_skipped(tmp_path, erp):
     no_key = "Vendor master\nid,name\nV-1,Acme\n"
     with pytest.raises(CommandError, match="no source_key column"):
         run_ingest("supplier", str(write(tmp_path, "nokey.csv", no_key)), system="ERP")
+
+
+def test_whole_numbers_a_spreadsheet_wrote_as_decimals_are_read_as_meant(tmp_path, erp):
+    text = ("source_key,name,country,postal_code,phone,city\n"
+            "1001.0,Acme Corp,US,2110.0,6175550100.0,1.0\n"
+            "1002.0,Globex,US,,,Boston\n")
+    summary = run_ingest("supplier", str(write(tmp_path, "erp.csv", text)), system="ERP")
+    assert "read without it ('1001.0' as 1001) in: phone, postal_code, source_key" in summary
+    assert "read 2, created 2" in summary
+    acme = SourceRecord.objects.get(source_key="1001")
+    assert acme.raw["postal_code"] == "2110" and acme.raw["city"] == "1.0"  # a city of another form stays
+    assert Supplier.objects.get(golden_id=acme.golden_id).postal_code == "02110"
+    assert SourceRecord.objects.filter(source_key="1002").exists()
+    lines = [json.dumps({"source_key": 7.0, "name": "Initech", "country": "US", "duns": 123456789.0}),
+             json.dumps({"source_key": 8.0, "name": "Umbrella", "country": "US"})]
+    summary = run_ingest("supplier", str(write(tmp_path, "more.jsonl", "\n".join(lines) + "\n")), system="ERP")
+    assert "in: duns, source_key" in summary and "created 2" in summary
+    assert SourceRecord.objects.get(source_key="7").raw["duns"] == 123456789
