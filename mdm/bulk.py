@@ -13,6 +13,7 @@ more round trips than one INSERT ... RETURNING or an UPDATE per row.
 """
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
@@ -119,6 +120,13 @@ def copy_values(model: type[models.Model], field_names: Sequence[str], rows: Ite
     )
 
 
+@functools.cache
+def _history_manager(model: type[models.Model]) -> Any:
+    """The model's history manager. simple-history builds a new manager class on every
+    `Model.history` access (through `inspect.getmembers`); this one holds no per-call state."""
+    return model.history
+
+
 def write_history(model: type[models.Model], objs: Sequence[models.Model], *, history_type: str = "+") -> None:
     """One historical row per object, stamped with the current change context.
 
@@ -128,9 +136,9 @@ def write_history(model: type[models.Model], objs: Sequence[models.Model], *, hi
     if not objs:
         return
     if not _set_based(len(objs)):
-        model.history.bulk_history_create(objs, update=history_type == "~", **bulk_history_kwargs())
+        _history_manager(model).bulk_history_create(objs, update=history_type == "~", **bulk_history_kwargs())
         return
-    history_model = model.history.model
+    history_model = _history_manager(model).model
     ctx = current_context()
     now = timezone.now()
     tracked = {f.attname for f in history_model.tracked_fields}

@@ -35,6 +35,7 @@ from mdm.selectors import keys_by_golden, resolve_golden
 from mdm.services import golden as golden_services
 
 # Keys the file reader adds to a row it could not read whole (kept raw, quarantined).
+RECEIVED_AT_PRECISION = timedelta(minutes=1)
 FILE_PROBLEM_KEYS = ("_error", "_columns")
 NUL_MARK = "_nul_replaced"
 FILE_KEYS = ("_line", NUL_MARK, NUMBER_FORMAT, *FILE_PROBLEM_KEYS)
@@ -167,7 +168,12 @@ def ingest_records(
             for i, result in zip(indexes, retry_on_conflict(_ingest_round)(system, entity, batch, matcher),
                                  strict=True):
                 results[i] = result
-        SourceSystem.objects.filter(pk=system.pk).update(last_received_at=timezone.now())
+        # When the system last sent anything, for the admin: written at most once a minute, so
+        # the requests of one system do not all update its row.
+        now = timezone.now()
+        if system.last_received_at is None or now - system.last_received_at >= RECEIVED_AT_PRECISION:
+            SourceSystem.objects.filter(pk=system.pk).update(last_received_at=now)
+            system.last_received_at = now
     final = [r for r in results if r is not None]
     counts: dict[str, int] = defaultdict(int)
     for result in final:
