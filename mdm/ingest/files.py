@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import codecs
 import csv
+import datetime
+import io
 import itertools
 import json
 import re
@@ -54,6 +56,7 @@ class FilePlan:
     null_values: frozenset[str] = frozenset()
     ignored: frozenset[str] = frozenset()  # columns (JSON: keys) left out with --ignore
     whole_numbers: frozenset[str] = frozenset()  # fields whose every value was written as "1001.0"
+    sheet: str | None = None  # of a workbook; None: its first
     decimal_comma: bool | None = None  # how the file writes decimals, when its numbers show it
     decimal_fields: tuple[str, ...] = ()
     notes: list[str] = field(default_factory=list)  # what was detected, for the user
@@ -100,14 +103,65 @@ def parse_null_values(text: str | None) -> frozenset[str]:
     return frozenset(t.strip().lower() for t in tokens if t.strip())
 
 
-FORMATS = ("csv", "jsonl", "json")
+FORMATS = ("csv", "jsonl", "json", "xlsx")
 
 
 def detect_format(path: Path, fmt: str | None) -> str:
     if fmt:
         return fmt
     suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        return "xlsx"
+    if suffix == ".xls":
+        raise FileRejected(f"{path} is an Excel 97-2003 workbook (.xls); save it as .xlsx or CSV")
     return "jsonl" if suffix in (".jsonl", ".ndjson") else "json" if suffix == ".json" else "csv"
+
+
+def _cell_text(value: Any) -> str:
+    """A spreadsheet cell as the text a CSV export of it would hold. Excel keeps every number as
+    a float: whole ones are written without a fraction, others in their shortest exact form."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        return value.isoformat()
+    return str(value)
+
+
+def _xlsx_as_csv(path: Path, sheet: str | None, notes: list[str] | None = None) -> io.StringIO:
+    """One sheet of an Excel workbook (the first, unless named) as CSV text, for the CSV reader.
+    Formulas give the values Excel last computed."""
+    import openpyxl
+
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a file that is no workbook
+        raise FileRejected(f"cannot read {path} as an Excel workbook (.xlsx): {exc}") from exc
+    try:
+        names = workbook.sheetnames
+        if sheet is not None and sheet not in names:
+            raise FileRejected(f"{path} has no sheet {sheet!r}; its sheets: {', '.join(names)}")
+        worksheet = workbook[sheet] if sheet is not None else workbook.worksheets[0]
+        if notes is not None and sheet is None and len(names) > 1:
+            notes.append(f"read the first of {len(names)} sheets, {names[0]!r} (--sheet NAME reads another)")
+        text = io.StringIO()
+        writer = csv.writer(text, lineterminator="\n")
+        for row in worksheet.iter_rows(values_only=True):
+            writer.writerow([_cell_text(value) for value in row])
+    finally:
+        workbook.close()
+    text.seek(0)
+    return text
+
+
+def _open_text(path: Path, fmt: str, encoding: str, sheet: str | None, notes: list[str] | None = None) -> Any:
+    """The file as text: as it is, or a workbook's sheet as CSV."""
+    if fmt == "xlsx":
+        return _xlsx_as_csv(path, sheet, notes)
+    return path.open(encoding=encoding, newline="")
 
 
 def _flatten(obj: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -442,17 +496,20 @@ def _plan_csv(handle: Any, entity: str, path: Path, mapping: dict[str, str], del
 
 def plan(entity: str, path: Path, *, fmt: str | None, mapping: dict[str, str], encoding: str | None = None,
          delimiter: str | None = None, null_values: frozenset[str] | None = None,
-         ignore: frozenset[str] = frozenset()) -> FilePlan:
+         ignore: frozenset[str] = frozenset(), sheet: str | None = None) -> FilePlan:
     fmt = detect_format(path, fmt)
     if fmt not in FORMATS:
         raise FileRejected(f"unknown format {fmt!r}; use {', '.join(FORMATS)}")
     notes: list[str] = []
     numbers_seen: list[str] = []
     try:
-        codec, note = detect_encoding(path, encoding)
-        notes += [note] if note else []
-        with path.open(encoding=codec, newline="") as handle:
-            if fmt == "csv":
+        if fmt == "xlsx":
+            codec, delimiter = "utf-8", ","
+        else:
+            codec, note = detect_encoding(path, encoding)
+            notes += [note] if note else []
+        with _open_text(path, fmt, codec, sheet, notes) as handle:
+            if fmt in ("csv", "xlsx"):
                 separator, columns, rows, preamble, ignored, whole_numbers = _plan_csv(
                     handle, entity, path, mapping, delimiter, ignore, notes, numbers_seen)
             else:
@@ -493,7 +550,7 @@ def plan(entity: str, path: Path, *, fmt: str | None, mapping: dict[str, str], e
         notes.append(f"numbers written with a decimal {'comma' if decimal_comma else 'point'}: {example}")
     return FilePlan(path=path, fmt=fmt, mapping=mapping, columns=columns, rows=rows, preamble=preamble, encoding=codec,
                     delimiter=separator, null_values=parse_null_values(None) if null_values is None else null_values,
-                    ignored=ignored, whole_numbers=whole_numbers,
+                    ignored=ignored, whole_numbers=whole_numbers, sheet=sheet,
                     decimal_comma=decimal_comma, decimal_fields=tuple(_decimal_fields(entity)), notes=notes)
 
 
@@ -531,8 +588,8 @@ def _is_null(value: str, nulls: frozenset[str]) -> bool:
 
 def read_records(file_plan: FilePlan) -> Iterator[dict[str, Any]]:
     nulls = file_plan.null_values
-    with file_plan.path.open(encoding=file_plan.encoding, newline="") as handle:
-        if file_plan.fmt == "csv":
+    with _open_text(file_plan.path, file_plan.fmt, file_plan.encoding, file_plan.sheet) as handle:
+        if file_plan.fmt in ("csv", "xlsx"):
             for _ in range(file_plan.preamble):
                 handle.readline()
             reader = _csv_rows(handle, file_plan.delimiter)

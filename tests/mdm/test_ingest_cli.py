@@ -408,3 +408,41 @@ def test_whole_numbers_a_spreadsheet_wrote_as_decimals_are_read_as_meant(tmp_pat
     summary = run_ingest("supplier", str(write(tmp_path, "more.jsonl", "\n".join(lines) + "\n")), system="ERP")
     assert "in: duns, source_key" in summary and "created 2" in summary
     assert SourceRecord.objects.get(source_key="7").raw["duns"] == 123456789
+
+
+def test_an_excel_workbook_is_read_from_its_first_sheet(tmp_path, erp):
+    import datetime
+
+    import openpyxl
+
+    from mdm.models import Location
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Sites"
+    sheet.append(["Site list, exported 2026-11-01"])
+    sheet.append([])
+    sheet.append(["Site ID", "Name", "Country", "Latitude", "Longitude", "Postal Code", "Opened"])
+    sheet.append([1001, "Berlin DC", "DE", 52.520008, 13.404954, 10115, datetime.date(2020, 1, 6)])
+    sheet.append([1002, "Munich DC", "DE", 48.137, 11.575, None, None])
+    sheet.append([None, None, None, None, None, None, None])
+    workbook.create_sheet("Notes").append(["not", "data"])
+    path = tmp_path / "sites.xlsx"
+    workbook.save(path)
+
+    summary = run_ingest("location", str(path), system="ERP", map=["Site ID=source_key"], ignore=["Opened"])
+    assert "read the first of 2 sheets, 'Sites'" in summary and "skipped 2 line(s) above the header" in summary
+    assert "read 2, created 2" in summary
+    berlin = SourceRecord.objects.get(source_key="1001")
+    assert berlin.raw == {"source_key": "1001", "name": "Berlin DC", "country": "DE", "latitude": "52.520008",
+                          "longitude": "13.404954", "postal_code": "10115"}
+    assert Location.objects.get(golden_id=berlin.golden_id).latitude == Decimal("52.520008")
+
+    with pytest.raises(CommandError, match="has no sheet 'Vendors'; its sheets: Sites, Notes"):
+        run_ingest("location", str(path), system="ERP", sheet="Vendors")
+    broken = write(tmp_path, "broken.xlsx", "source_key,name\nV-1,Acme\n")
+    with pytest.raises(CommandError, match="cannot read .* as an Excel workbook"):
+        run_ingest("supplier", str(broken), system="ERP")
+    with pytest.raises(CommandError, match=r"Excel 97-2003 workbook \(.xls\); save it as .xlsx or CSV"):
+        run_ingest("supplier", str(write(tmp_path, "old.xls", "x")), system="ERP")
+    assert SourceRecord.objects.count() == 2

@@ -1,4 +1,4 @@
-"""python manage.py ingest ENTITY FILE --system CODE [--format csv|jsonl|json] [--map SRC=FIELD ...]
+"""python manage.py ingest ENTITY FILE --system CODE [--format csv|jsonl|json|xlsx] [--map SRC=FIELD ...]
 
 The encoding, the CSV delimiter and column names that differ only in case or spacing are found
 from the file itself (and can be given); what was found is printed before the summary."""
@@ -42,7 +42,9 @@ class Command(BaseCommand):
         parser.add_argument("file")
         parser.add_argument("--system", required=True, help="source system code, e.g. ERP")
         parser.add_argument("--format", choices=FORMATS, default=None,
-                            help="csv, jsonl or json (an array of records); default from the file name")
+                            help="csv, jsonl, json (an array of records) or xlsx (an Excel workbook); default from "
+                                 "the file name")
+        parser.add_argument("--sheet", default=None, help="the sheet of an Excel workbook to read (default: the first)")
         parser.add_argument("--map", action="append", default=[], metavar="SOURCE_COLUMN=FIELD")
         parser.add_argument(
             "--ignore", action="append", default=[], metavar="COLUMN[,COLUMN...]",
@@ -102,7 +104,7 @@ class Command(BaseCommand):
             file_plan = plan(entity, Path(options["file"]), fmt=options["format"],
                              mapping=parse_mapping(options["map"]), encoding=options["encoding"],
                              delimiter=options["delimiter"], null_values=parse_null_values(options["null_values"]),
-                             ignore=parse_ignored(options["ignore"]))
+                             ignore=parse_ignored(options["ignore"]), sheet=options["sheet"])
         except FileRejected as exc:
             raise CommandError(f"{exc}. Nothing was ingested.") from exc
         for note in file_plan.notes:
