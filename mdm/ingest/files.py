@@ -57,6 +57,7 @@ class FilePlan:
     ignored: frozenset[str] = frozenset()  # columns (JSON: keys) left out with --ignore
     whole_numbers: frozenset[str] = frozenset()  # fields whose every value was written as "1001.0"
     sheet: str | None = None  # of a workbook; None: its first
+    sheet_text: str | None = field(default=None, repr=False)  # the sheet as CSV, read once
     decimal_comma: bool | None = None  # how the file writes decimals, when its numbers show it
     decimal_fields: tuple[str, ...] = ()
     notes: list[str] = field(default_factory=list)  # what was detected, for the user
@@ -162,6 +163,12 @@ def _open_text(path: Path, fmt: str, encoding: str, sheet: str | None, notes: li
     if fmt == "xlsx":
         return _xlsx_as_csv(path, sheet, notes)
     return path.open(encoding=encoding, newline="")
+
+
+def _open_planned(file_plan: FilePlan) -> Any:
+    if file_plan.sheet_text is not None:  # parsing a workbook is slow: the plan's copy is read again
+        return io.StringIO(file_plan.sheet_text)
+    return _open_text(file_plan.path, file_plan.fmt, file_plan.encoding, file_plan.sheet)
 
 
 def _flatten(obj: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -509,6 +516,7 @@ def plan(entity: str, path: Path, *, fmt: str | None, mapping: dict[str, str], e
             codec, note = detect_encoding(path, encoding)
             notes += [note] if note else []
         with _open_text(path, fmt, codec, sheet, notes) as handle:
+            sheet_text = handle.getvalue() if fmt == "xlsx" else None
             if fmt in ("csv", "xlsx"):
                 separator, columns, rows, preamble, ignored, whole_numbers = _plan_csv(
                     handle, entity, path, mapping, delimiter, ignore, notes, numbers_seen)
@@ -550,7 +558,7 @@ def plan(entity: str, path: Path, *, fmt: str | None, mapping: dict[str, str], e
         notes.append(f"numbers written with a decimal {'comma' if decimal_comma else 'point'}: {example}")
     return FilePlan(path=path, fmt=fmt, mapping=mapping, columns=columns, rows=rows, preamble=preamble, encoding=codec,
                     delimiter=separator, null_values=parse_null_values(None) if null_values is None else null_values,
-                    ignored=ignored, whole_numbers=whole_numbers, sheet=sheet,
+                    ignored=ignored, whole_numbers=whole_numbers, sheet=sheet, sheet_text=sheet_text,
                     decimal_comma=decimal_comma, decimal_fields=tuple(_decimal_fields(entity)), notes=notes)
 
 
@@ -588,7 +596,7 @@ def _is_null(value: str, nulls: frozenset[str]) -> bool:
 
 def read_records(file_plan: FilePlan) -> Iterator[dict[str, Any]]:
     nulls = file_plan.null_values
-    with _open_text(file_plan.path, file_plan.fmt, file_plan.encoding, file_plan.sheet) as handle:
+    with _open_planned(file_plan) as handle:
         if file_plan.fmt in ("csv", "xlsx"):
             for _ in range(file_plan.preamble):
                 handle.readline()
