@@ -104,24 +104,23 @@ def parse_null_values(text: str | None) -> frozenset[str]:
     return frozenset(t.strip().lower() for t in tokens if t.strip())
 
 
-FORMATS = ("csv", "jsonl", "json", "xlsx")
+FORMATS = ("csv", "jsonl", "json", "workbook")
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
 
 
 def detect_format(path: Path, fmt: str | None) -> str:
     if fmt:
         return fmt
     suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
-        return "xlsx"
-    if suffix == ".xls":
-        raise FileRejected(f"{path} is an Excel 97-2003 workbook (.xls); save it as .xlsx or CSV")
+    if suffix in WORKBOOK_SUFFIXES:
+        return "workbook"
     return "jsonl" if suffix in (".jsonl", ".ndjson") else "json" if suffix == ".json" else "csv"
 
 
 def _cell_text(value: Any) -> str:
-    """A spreadsheet cell as the text a CSV export of it would hold. Excel keeps every number as
-    a float: whole ones are written without a fraction, others in their shortest exact form."""
-    if value is None:
+    """A spreadsheet cell as the text a CSV export of it would hold. Workbooks keep every number
+    as a float: whole ones are written without a fraction, others in their shortest exact form."""
+    if value is None or value == "":
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -132,36 +131,39 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
-def _xlsx_as_csv(path: Path, sheet: str | None, notes: list[str] | None = None) -> io.StringIO:
-    """One sheet of an Excel workbook (the first, unless named) as CSV text, for the CSV reader.
-    Formulas give the values Excel last computed."""
-    import openpyxl
+def _workbook_as_csv(path: Path, sheet: str | None, notes: list[str] | None = None) -> io.StringIO:
+    """One sheet of a workbook (the first, unless named) as CSV text, for the CSV reader. Read
+    with calamine: Excel (.xlsx, .xlsm, .xlsb, .xls) and OpenDocument (.ods); formulas give the
+    values last computed."""
+    from python_calamine import CalamineWorkbook
 
     try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a file that is no workbook
-        raise FileRejected(f"cannot read {path} as an Excel workbook (.xlsx): {exc}") from exc
+        workbook = CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # calamine raises its own error, or OSError, for a file that is no workbook
+        raise FileRejected(f"cannot read {path} as a workbook (Excel or OpenDocument): {exc}") from exc
+    names = workbook.sheet_names
+    if not names:
+        raise FileRejected(f"{path} has no sheet")
+    if sheet is not None and sheet not in names:
+        raise FileRejected(f"{path} has no sheet {sheet!r}; its sheets: {', '.join(names)}")
+    if notes is not None and sheet is None and len(names) > 1:
+        notes.append(f"read the first of {len(names)} sheets, {names[0]!r} (--sheet NAME reads another)")
     try:
-        names = workbook.sheetnames
-        if sheet is not None and sheet not in names:
-            raise FileRejected(f"{path} has no sheet {sheet!r}; its sheets: {', '.join(names)}")
-        worksheet = workbook[sheet] if sheet is not None else workbook.worksheets[0]
-        if notes is not None and sheet is None and len(names) > 1:
-            notes.append(f"read the first of {len(names)} sheets, {names[0]!r} (--sheet NAME reads another)")
+        rows = workbook.get_sheet_by_name(sheet if sheet is not None else names[0]).iter_rows()
         text = io.StringIO()
         writer = csv.writer(text, lineterminator="\n")
-        for row in worksheet.iter_rows(values_only=True):
+        for row in rows:
             writer.writerow([_cell_text(value) for value in row])
-    finally:
-        workbook.close()
+    except Exception as exc:
+        raise FileRejected(f"cannot read {path} as a workbook (Excel or OpenDocument): {exc}") from exc
     text.seek(0)
     return text
 
 
 def _open_text(path: Path, fmt: str, encoding: str, sheet: str | None, notes: list[str] | None = None) -> Any:
     """The file as text: as it is, or a workbook's sheet as CSV."""
-    if fmt == "xlsx":
-        return _xlsx_as_csv(path, sheet, notes)
+    if fmt == "workbook":
+        return _workbook_as_csv(path, sheet, notes)
     return path.open(encoding=encoding, newline="")
 
 
@@ -510,14 +512,14 @@ def plan(entity: str, path: Path, *, fmt: str | None, mapping: dict[str, str], e
     notes: list[str] = []
     numbers_seen: list[str] = []
     try:
-        if fmt == "xlsx":
+        if fmt == "workbook":
             codec, delimiter = "utf-8", ","
         else:
             codec, note = detect_encoding(path, encoding)
             notes += [note] if note else []
         with _open_text(path, fmt, codec, sheet, notes) as handle:
-            sheet_text = handle.getvalue() if fmt == "xlsx" else None
-            if fmt in ("csv", "xlsx"):
+            sheet_text = handle.getvalue() if fmt == "workbook" else None
+            if fmt in ("csv", "workbook"):
                 separator, columns, rows, preamble, ignored, whole_numbers = _plan_csv(
                     handle, entity, path, mapping, delimiter, ignore, notes, numbers_seen)
             else:
@@ -597,7 +599,7 @@ def _is_null(value: str, nulls: frozenset[str]) -> bool:
 def read_records(file_plan: FilePlan) -> Iterator[dict[str, Any]]:
     nulls = file_plan.null_values
     with _open_planned(file_plan) as handle:
-        if file_plan.fmt in ("csv", "xlsx"):
+        if file_plan.fmt in ("csv", "workbook"):
             for _ in range(file_plan.preamble):
                 handle.readline()
             reader = _csv_rows(handle, file_plan.delimiter)

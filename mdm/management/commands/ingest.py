@@ -1,4 +1,4 @@
-"""python manage.py ingest ENTITY FILE --system CODE [--format csv|jsonl|json|xlsx] [--map SRC=FIELD ...]
+"""python manage.py ingest ENTITY FILE --system CODE [--format csv|jsonl|json|workbook] [--map SRC=FIELD ...]
 
 The encoding, the CSV delimiter and column names that differ only in case or spacing are found
 from the file itself (and can be given); what was found is printed before the summary."""
@@ -42,9 +42,9 @@ class Command(BaseCommand):
         parser.add_argument("file")
         parser.add_argument("--system", required=True, help="source system code, e.g. ERP")
         parser.add_argument("--format", choices=FORMATS, default=None,
-                            help="csv, jsonl, json (an array of records) or xlsx (an Excel workbook); default from "
-                                 "the file name")
-        parser.add_argument("--sheet", default=None, help="the sheet of an Excel workbook to read (default: the first)")
+                            help="csv, jsonl, json (an array of records) or workbook (Excel .xlsx/.xlsm/.xlsb/.xls or "
+                                 "OpenDocument .ods); default from the file name")
+        parser.add_argument("--sheet", default=None, help="the sheet of a workbook to read (default: the first)")
         parser.add_argument("--map", action="append", default=[], metavar="SOURCE_COLUMN=FIELD")
         parser.add_argument(
             "--ignore", action="append", default=[], metavar="COLUMN[,COLUMN...]",
