@@ -8,6 +8,8 @@ ignored for candidate generation, which keeps the work near-linear: nowhere all-
 """
 from __future__ import annotations
 
+import heapq
+import math
 import zlib
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Iterator, Sequence
@@ -84,6 +86,32 @@ def blocking_keys(entity: str, keys: dict) -> list[str]:
     else:
         raise ValueError(f"no blocking keys for entity {entity!r}")
     return list(dict.fromkeys(out))
+
+
+def key_weight(block_size: int) -> float:
+    """What sharing one blocking key says of a pair: much for a key few records hold (a tax id,
+    a phone number), little for one a crowd holds (a common name token in a big city)."""
+    return 1.0 / math.log2(1 + max(block_size, 1))
+
+
+def strongest_candidates(shared: Iterable[tuple[int, Iterable[Hashable]]], *, limit: int) -> list[Hashable]:
+    """The candidates of one record most worth scoring, at most `limit`, in ascending order.
+
+    `shared` gives, per blocking key of the record, how many records hold that key and the
+    candidates (golden records) among them. A candidate's weight is the sum of `key_weight`
+    over the keys it shares with the record; the heaviest `limit` are kept, ties going to the
+    smaller id so that the choice is the same on every run. A true duplicate shares several
+    keys, rare ones among them; a record that shares one crowded key with it rarely is one.
+    This bounds the work per record as the hub grows, where blocks alone let it grow with them.
+    """
+    weights: dict[Hashable, float] = defaultdict(float)
+    for size, candidates in shared:
+        weight = key_weight(size)
+        for candidate in candidates:
+            weights[candidate] += weight
+    if len(weights) <= limit:
+        return sorted(weights)
+    return sorted(heapq.nsmallest(limit, weights, key=lambda c: (-weights[c], c)))
 
 
 def shard_of(key: str, shards: int) -> int:

@@ -70,6 +70,9 @@ class EntityConfig:
     identifiers: tuple[str, ...] = ()
     identifier_max_m_different: float = 0.03
     max_block_size: int = 200
+    # Golden records one record is scored against, the strongest by shared blocking keys
+    # (blocking.strongest_candidates): bounds the work per record however big the hub grows.
+    max_candidates: int = 20
     max_blocking_keys: int = 8
 
 

@@ -29,7 +29,7 @@ from mdm import metrics
 from mdm.bulk import SMALL_BATCH, copy_values, create_tracked
 from mdm.db import lock_keys, text_array
 from mdm.ingest.linking import Decision
-from mdm.matching.blocking import blocking_keys
+from mdm.matching.blocking import blocking_keys, strongest_candidates
 from mdm.matching.cluster import judge
 from mdm.matching.config import Thresholds, entity_config
 from mdm.matching.keys import match_keys
@@ -249,21 +249,36 @@ class HubMatcher:
 
     def _candidates(self, entity: str, records: Sequence[SourceRecord], blocks: Sequence[set[str]],
                     all_keys: set[str], cap: int, known: dict[int, tuple[Any, dict]] | None = None) -> _Candidates:
-        """The golden records each record's blocks reach, with their members as they are now.
+        """The golden records each record's blocks reach, the strongest `max_candidates` of them by
+        shared blocking keys, with their members as they are now.
 
         With `known` (members gathered before), only members new or changed since are loaded whole.
         """
         by_key = candidate_record_ids(entity, all_keys, cap=cap)
         candidate_ids = {rid for ids in by_key.values() for rid in ids}
         golden_of: dict[int, str] = {}
-        members: dict[str, list[tuple[int, Any]]] = defaultdict(list)
-        member_keys: dict[int, tuple[Any, dict]] = dict(known or {})
         if candidate_ids:
             golden_of = dict(
                 SourceRecord.objects.filter(pk__any=candidate_ids, status__in=CANDIDATE_STATUSES)
                 .exclude(golden_id="").values_list("pk", "golden_id")
             )
-            rows = SourceRecord.objects.filter(entity=entity, golden_id__any=set(golden_of.values()),
+        goldens_of_key = {key: (len(ids), {golden_of[rid] for rid in ids if rid in golden_of})
+                          for key, ids in by_key.items()}
+        refused = self._not_a_match(entity, records, set(golden_of.values()))
+        limit = entity_config(entity).max_candidates
+        chosen: list[list[str]] = []
+        for position, block in enumerate(blocks):
+            # A record in review being matched again is asked whether it belongs elsewhere.
+            excluded = refused.get(position, set()) | {records[position].golden_id}
+            chosen.append(strongest_candidates(
+                ((size, goldens - excluded) for size, goldens in (goldens_of_key[k] for k in block if k in by_key)),
+                limit=limit,
+            ))
+        members: dict[str, list[tuple[int, Any]]] = defaultdict(list)
+        member_keys: dict[int, tuple[Any, dict]] = dict(known or {})
+        wanted = set().union(*chosen) if chosen else set()
+        if wanted:
+            rows = SourceRecord.objects.filter(entity=entity, golden_id__any=wanted,
                                                status__in=CANDIDATE_STATUSES).annotate(version=_row_version())
             if known is None:
                 for pk, golden_id, version, stored in rows.values_list("pk", "golden_id", "version", "match_keys"):
@@ -284,16 +299,9 @@ class HubMatcher:
             if unkeyed:
                 for pk, normalized in SourceRecord.objects.filter(pk__any=unkeyed).values_list("pk", "normalized"):
                     member_keys[pk] = (member_keys[pk][0], match_keys(entity, normalized))
-        refused = self._not_a_match(entity, records, set(members))
-        targets = []
-        for position, block in enumerate(blocks):
-            goldens = {golden_of[rid] for key in block for rid in by_key.get(key, ()) if rid in golden_of}
-            goldens -= refused.get(position, set())
-            # A record in review being matched again is asked whether it belongs elsewhere.
-            goldens.discard(records[position].golden_id)
-            # (A golden record whose members all moved between the two reads has none left to score.)
-            targets.append({golden_id: tuple(sorted(members[golden_id])) for golden_id in sorted(goldens)
-                            if members.get(golden_id)})
+        # (A golden record whose members all moved between the two reads has none left to score.)
+        targets = [{golden_id: tuple(sorted(members[golden_id])) for golden_id in picks if members.get(golden_id)}
+                   for picks in chosen]
         return _Candidates(targets=targets, member_keys=member_keys)
 
     @staticmethod

@@ -3,7 +3,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from mdm.matching.blocking import blocking_keys, build_blocks, shard_of, usable_blocks
+from mdm.matching.blocking import (
+    blocking_keys,
+    build_blocks,
+    key_weight,
+    shard_of,
+    strongest_candidates,
+    usable_blocks,
+)
 from mdm.matching.comparisons import DomainComparison, columns, level_label
 from mdm.matching.config import entity_config
 from mdm.matching.engine import ScoredShard, load_blocks, score_shard
@@ -118,3 +125,24 @@ def test_email_domain_and_website_count_as_one_piece_of_evidence():
     assert [level_label(domain, int(x)) for x in levels] == [
         "same email domain and website", "same domain", "different", "missing"]
     assert np.all(levels[:3] >= 0)
+
+
+def test_a_rare_shared_key_outweighs_crowded_ones():
+    assert key_weight(1) == 1.0 and key_weight(3) == 0.5
+    assert key_weight(2) > key_weight(50) > key_weight(200) > 0
+
+
+def test_strongest_candidates_keep_those_sharing_the_most_and_rarest_keys():
+    shared = [
+        (2, {"SUP-9"}),                                  # a phone number two records hold
+        (150, {f"SUP-{i}" for i in range(100, 250)}),    # a name token a crowd holds
+        (150, {"SUP-9", *(f"SUP-{i}" for i in range(300, 449))}),
+        (40, {"SUP-7", "SUP-9"}),
+    ]
+    picked = strongest_candidates(shared, limit=3)
+    # SUP-9 shares three keys, SUP-7 one middling one; then one of the crowd, ties to the smaller id.
+    assert picked == sorted(["SUP-9", "SUP-7", "SUP-100"])
+    assert strongest_candidates(shared, limit=3) == picked  # the same on every run
+    # Under the limit, every candidate is kept.
+    assert strongest_candidates([(5, {"B", "A"}), (3, {"C"})], limit=20) == ["A", "B", "C"]
+    assert strongest_candidates([], limit=20) == []
