@@ -24,10 +24,18 @@ install() {
   [ -x "$PG_BIN/initdb" ] || missing+=(postgresql-15)
   if [ ${#missing[@]} -gt 0 ]; then
     echo "installing: ${missing[*]}"
-    as_root apt-get update -qq
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    # apt-get has been seen to end well on a new machine and still leave the packages out:
+    # check, and try once more before giving up.
+    for attempt in 1 2; do
+      as_root apt-get update -qq
+      as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+      command -v redis-server >/dev/null && [ -x /usr/bin/chromium ] && break
+      echo "apt-get install left something out (attempt $attempt)" >&2
+    done
     PG_BIN="$(ls -d /usr/lib/postgresql/15/bin)"
   fi
+  command -v redis-server >/dev/null || { echo "redis-server is still missing after apt-get install" >&2; return 1; }
+  [ -x /usr/bin/chromium ] || { echo "/usr/bin/chromium is still missing after apt-get install" >&2; return 1; }
 }
 
 pg_run() {
