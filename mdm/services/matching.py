@@ -363,14 +363,16 @@ class HubMatcher:
         own = {r.golden_id: i for i, r in enumerate(records) if r.golden_id}
         if not refs and not own:
             return {}
-        names = set(refs) | set(own)
+        names = list(set(refs) | set(own))
         refused: dict[int, set[str]] = defaultdict(set)
+        # Asked by the batch's own names only (a few, and indexed); the candidates, thousands for
+        # a file chunk, are checked here rather than sent as two IN lists.
         for left, right in NotAMatch.objects.filter(entity=entity).filter(
-            Q(left__in=names, right__in=goldens) | Q(right__in=names, left__in=goldens)
+            Q(left__any=names) | Q(right__any=names)
         ).values_list("left", "right"):
             for mine, other in ((left, right), (right, left)):
                 index = refs.get(mine, own.get(mine))
-                if index is not None:
+                if index is not None and other in goldens:
                     refused[index].add(other)
         return refused
 
