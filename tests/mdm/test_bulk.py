@@ -114,3 +114,34 @@ def test_candidates_per_blocking_key_leave_out_blocks_over_the_cap(erp):
     assert {key: sorted(pks) for key, pks in found.items()} == {
         key: pks for key, pks in blocks.items() if key != "over"}
     assert candidate_record_ids("supplier", set(), cap=5) == {}
+
+
+@SIZES
+def test_product_supplier_links_are_written_with_history_and_follow_changes(erp, size):
+    from mdm.ingest.services import ingest_records
+    from mdm.models import ProductSupplier
+
+    ingest_records(system=erp, entity="supplier", records=[
+        {"source_key": "V-1", "name": "Glove Co", "country": "DE"},
+        {"source_key": "V-2", "name": "Bolt Works", "country": "FR"},
+    ])
+    products = [{"source_key": f"P-{i}", "name": f"Article {i} of a kind {i * 7919}", "supplier_key": "V-1",
+                 "supplier_item_number": f"GC-{i}", "lead_time_days": 5} for i in range(size)]
+    ingest_records(system=erp, entity="product", records=products)
+    links = ProductSupplier.objects.select_related("supplier", "source_record")
+    assert links.count() == size
+    assert {(link.supplier.name, link.lead_time_days) for link in links} == {("Glove Co", 5)}
+    assert {link.source_record.source_key for link in links} == {f"P-{i}" for i in range(size)}
+    assert ProductSupplier.history.filter(history_type="+").count() == size
+
+    # Lead times change, and one article moves to the other supplier.
+    changed = [{**p, "lead_time_days": 9} for p in products]
+    changed[0] = {**changed[0], "supplier_key": "V-2"}
+    ingest_records(system=erp, entity="product", records=changed)
+    assert {(link.supplier.name, link.lead_time_days) for link in links.all()} == {
+        ("Glove Co", 9), ("Bolt Works", 9)}
+    assert links.filter(supplier__name="Bolt Works").get().source_record.source_key == "P-0"
+    assert ProductSupplier.history.filter(history_type="~").count() == size - 1
+    assert ProductSupplier.history.filter(history_type="-").count() == 1
+    assert ProductSupplier.history.filter(history_type="+").count() == size + 1
+    assert all(link.updated_at > link.created_at for link in links.filter(supplier__name="Glove Co"))
