@@ -304,12 +304,16 @@ def _sync_location_parents(golden_ids: Sequence[str]) -> None:
         if parent and parent != record.golden_id:
             parent_for.setdefault(record.golden_id, parent)
     locations = {loc.golden_id: loc for loc in Location.objects.filter(golden_id__any=golden_ids)}
-    parent_pk = dict(Location.objects.filter(golden_id__in=set(parent_for.values())).values_list("golden_id", "pk"))
+    parent_pk = dict(Location.objects.filter(golden_id__any=set(parent_for.values())).values_list("golden_id", "pk"))
+    moved = []
+    now = timezone.now()
     for golden_id, location in locations.items():
         want = parent_pk.get(parent_for.get(golden_id, ""))
         if location.parent_id != want:
             location.parent_id = want
-            location.save(update_fields=["parent", "updated_at"])
+            location.updated_at = now
+            moved.append(location)
+    bulk_update_tracked(moved, Location, ["parent", "updated_at"])
 
 
 def publish_created(*, entity: str, goldens: Sequence[GoldenRecord],

@@ -85,3 +85,6 @@ def test_locations_load_in_file_order_and_children_before_their_parent_end_linke
     assert {c.status for c in children} == {SourceStatus.LINKED}
     warehouse = Location.objects.get(golden_id=parent.golden_id)
     assert Location.objects.filter(parent=warehouse).count() == 60
+    # Each child's history shows when it got its parent.
+    assert set(Location.history.filter(history_type="~", parent_id=warehouse.pk).values_list(
+        "golden_id", flat=True)) == set(Location.objects.filter(parent=warehouse).values_list("golden_id", flat=True))
