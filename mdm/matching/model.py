@@ -486,6 +486,22 @@ def _non_match_u(
     return refined
 
 
+def implausible(model: MatchModel) -> str | None:
+    """Why a trained model must not be used, or None.
+
+    EM finds the two classes that best explain the candidate pairs; where records of one place
+    or one maker agree on most fields (branches of a chain in one city), those can be "same city"
+    and "elsewhere" instead of duplicates and the rest. The sign is the share of matches it
+    estimates among the blocked candidate pairs, which blocking keeps far below one half: at
+    its cap, the model would link whatever agrees on the fields that class shares.
+    """
+    if model.prior >= MAX_PRIOR - 1e-9:
+        return (f"EM estimated that {model.prior:.0%} or more of the candidate pairs are matches: it separated "
+                f"something other than duplicates (records that share a city or a maker, say), so the model "
+                f"in use before stays in use")
+    return None
+
+
 def estimate(
     entity: str,
     records_keys: Sequence[dict],

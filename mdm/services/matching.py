@@ -493,7 +493,7 @@ def train_model(*, entity: str, sample: int = 200_000, user: Any = None, seed: i
     """Estimate m/u (EM) and term frequencies from the entity's records; store a new version."""
     from django.db import transaction
 
-    from mdm.matching.model import estimate
+    from mdm.matching.model import estimate, implausible
 
     if entity not in MATCHED_ENTITIES:
         raise ValueError(f"entity {entity!r} has no match model")
@@ -504,12 +504,14 @@ def train_model(*, entity: str, sample: int = 200_000, user: Any = None, seed: i
     if len(rows) < 3:
         raise ValueError(f"too few {entity} records to learn from ({len(rows)}); load data first")
     model = estimate(entity, [match_keys(entity, normalized) for normalized in rows], seed=seed, workers=2)
+    # A degenerate estimate is kept (versioned, shown with its reason) but not used.
+    problem = implausible(model)
     with transaction.atomic():
         last = (MatchModelVersion.objects.select_for_update().filter(entity=entity).order_by("-version").first())
         version = MatchModelVersion.objects.create(
             entity=entity, version=(last.version + 1) if last else 1, params=model.to_params(),
             thresholds=entity_config(entity).thresholds.to_params(), trained_on=len(rows),
-            created_by=user if getattr(user, "pk", None) else None,
+            created_by=user if getattr(user, "pk", None) else None, active=problem is None, notes=problem or "",
         )
     _MODEL_CACHE.pop(entity, None)
     return version

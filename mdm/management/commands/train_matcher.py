@@ -31,7 +31,7 @@ class Command(BaseCommand):
             for version in versions:
                 self.stdout.write(f"v{version.version} {'active' if version.active else 'inactive'} "
                                   f"{version.created_at:%Y-%m-%d %H:%M} trained on {version.trained_on} records; "
-                                  f"thresholds {version.thresholds}")
+                                  f"thresholds {version.thresholds}" + (f"; {version.notes}" if version.notes else ""))
             latest = versions.first()
             if latest:
                 self._describe(MatchModel.from_params(latest.params))
@@ -41,9 +41,13 @@ class Command(BaseCommand):
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(f"{entity}: stored model v{version.version} trained on {version.trained_on} records")
+        if not version.active:
+            self.stdout.write(self.style.WARNING(f"not used: {version.notes}"))
         self._describe(MatchModel.from_params(version.params))
-        if options["rematch"]:
+        if options["rematch"] and version.active:
             self.stdout.write(rematch_summary(entity, f"match model v{version.version} trained"))
+        elif options["rematch"]:
+            self.stdout.write("nothing matched again: the new model is not used")
 
     def _describe(self, model: MatchModel) -> None:
         self.stdout.write(f"prior {model.prior:.4f}")
