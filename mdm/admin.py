@@ -11,6 +11,7 @@ from mdm.models import (
     IdempotencyKey,
     IntegrationToken,
     Location,
+    MatchModelVersion,
     Product,
     ProductSupplier,
     SourceRecord,
@@ -170,3 +171,36 @@ class IdempotencyKeyAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+
+@admin.register(MatchModelVersion)
+class MatchModelVersionAdmin(admin.ModelAdmin):
+    """Trained match models, as train_matcher stored them. A version set aside (inactive, with
+    the reason in its notes) can be put in use here, and one in use set aside: the newest
+    active version of an entity is the one matching uses, the defaults when there is none."""
+
+    list_display = ("entity", "version", "active", "trained_on", "prior", "created_at", "created_by", "notes")
+    list_filter = ("entity", "active")
+    fields = ("entity", "version", "active", "trained_on", "thresholds", "created_at", "created_by", "notes",
+              "parameters")
+    readonly_fields = ("entity", "version", "trained_on", "thresholds", "created_at", "created_by", "notes",
+                       "parameters")
+
+    def has_add_permission(self, request) -> bool:
+        return False  # versions come from training
+
+    @admin.display(description="prior")
+    def prior(self, obj) -> str:
+        return f"{obj.params.get('prior', 0):.4f}"
+
+    @admin.display(description="Parameters (m and u per comparison level)")
+    def parameters(self, obj) -> str:
+        if obj is None or not obj.pk:
+            return "-"
+        comparisons = obj.params.get("comparisons", {})
+        rows = [(name, [(level, f"{m:.3f}", f"{u:.4f}") for level, m, u in
+                        zip(c.get("levels", ()), c.get("m", ()), c.get("u", ()), strict=False)])
+                for name, c in comparisons.items()]
+        return render_to_string("admin/mdm/model_parameters.html",
+                                {"rows": rows, "prior": obj.params.get("prior"),
+                                 "training": sorted(obj.params.get("training", {}).items())})

@@ -96,3 +96,27 @@ def test_a_systems_default_country_is_checked_in_admin(client, loaded, erp):
     assert response.status_code == 302, response.content.decode()[:2000]
     erp.refresh_from_db()
     assert erp.default_country == "DE"
+
+
+def test_a_set_aside_match_model_is_shown_and_a_steward_can_put_it_in_use(client, loaded, steward, auditor):
+    from mdm.matching.model import MAX_PRIOR, default_model
+    from mdm.models import MatchModelVersion
+    from mdm.services.matching import active_model
+
+    params = default_model("location").to_params()
+    params["prior"] = MAX_PRIOR
+    version = MatchModelVersion.objects.create(entity="location", version=1, params=params, trained_on=2287,
+                                               active=False, notes="EM estimated that 50% ...")
+    url = reverse("admin:mdm_matchmodelversion_change", args=[version.pk])
+    client.force_login(auditor)
+    page = client.get(reverse("admin:mdm_matchmodelversion_changelist")).content.decode()
+    assert "EM estimated that 50%" in page and "0.5000" in page
+    detail = client.get(url).content.decode()
+    assert "coordinates" in detail and "within 0.1 km" in detail  # m and u per level
+    assert client.post(url, {"active": "on"}).status_code == 403  # auditors change nothing
+    assert active_model("location")[2] != 1
+
+    client.force_login(steward)
+    assert client.post(url, {"active": "on"}).status_code == 302
+    version.refresh_from_db()
+    assert version.active and active_model("location")[2] == 1
