@@ -332,18 +332,31 @@ class HubMatcher:
         target = verdict.golden_id
         explained = target if target is not None else (
             max(per_cluster, key=lambda g: max(per_cluster[g][0])) if per_cluster else None)
+
+        def best_pair(golden_id: Any) -> Any:
+            scores, start = rows[golden_id]
+            weights = per_cluster[golden_id][0]
+            offset = int(max(range(len(weights)), key=lambda k: weights[k])) if str(golden_id)[:1] != "#" else 0
+            return model.explain(scores, start + offset)
+
         contributions: list[dict[str, Any]] = []
         rule = ""
         if explained is not None and explained in rows:
-            scores, start = rows[explained]
-            weights = per_cluster[explained][0]
-            offset = int(max(range(len(weights)), key=lambda k: weights[k])) if str(explained)[:1] != "#" else 0
-            pair = model.explain(scores, start + offset)
+            pair = best_pair(explained)
             contributions = _contributions(pair)
             rule = pair.rule
         score = None if verdict.score == float("-inf") else float(verdict.score)
+        alternatives = [a for a in verdict.alternatives if not str(a).startswith("#")]
+        # A steward asked whether the record also belongs to another golden record sees the
+        # evidence for that one, not for the golden record it was linked to.
+        evidence = {}
+        for other in alternatives:
+            if other in rows:
+                pair = best_pair(other)
+                evidence[other] = {"score": float(max(per_cluster[other][0])), "rule": pair.rule,
+                                   "contributions": _contributions(pair)}
         detail = {"contributions": contributions, "support": verdict.support, "rule": rule,
-                  "alternatives": [a for a in verdict.alternatives if not str(a).startswith("#")]}
+                  "alternatives": alternatives, "alternative_evidence": evidence}
         is_local = target is not None and str(target).startswith("#")
         if verdict.decision == "link" and target is not None:
             if is_local:
@@ -420,11 +433,13 @@ class HubMatcher:
                 candidates += decision.detail.get("alternatives", [])
             for candidate in candidates:
                 if candidate and candidate != record.golden_id:
+                    evidence = decision.detail.get("alternative_evidence", {}).get(candidate, decision.detail)
+                    score = evidence.get("score", decision.score)
                     tasks.append(ReviewTask(
                         entity=entity, source_record_id=record.pk, golden_id=record.golden_id,
-                        candidate_golden_id=candidate, score=decision.score or 0.0,
-                        probability=_probability(decision.score), rule=decision.detail.get("rule", ""),
-                        contributions=decision.detail.get("contributions", []),
+                        candidate_golden_id=candidate, score=score or 0.0,
+                        probability=_probability(score), rule=evidence.get("rule", ""),
+                        contributions=evidence.get("contributions", []),
                     ))
         if tasks:
             create_tracked(tasks, ReviewTask)

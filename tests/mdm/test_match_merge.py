@@ -363,3 +363,39 @@ def test_which_model_version_is_active_is_read_at_most_every_few_seconds(django_
     assert version == 1 and thresholds.upper == 12.0
     MatchModelVersion.objects.filter(entity="supplier").delete()  # a queryset delete sends post_delete too
     assert active_model("supplier")[2] == 0
+
+
+def test_a_second_golden_record_that_also_matches_is_a_review_with_its_own_evidence(erp, portal, wms, steward):
+    ingest_records(system=erp, entity="supplier", records=[ACME_ERP])
+    ingest_records(system=portal, entity="supplier", records=[ACME_PORTAL])
+    first = Supplier.objects.get()
+    # A steward keeps the portal's record apart; it then takes the ERP's spelling of the name
+    # and another switchboard number.
+    apart = golden_unmerge(golden=first, source_record=SourceRecord.objects.get(source_key="SUP-77"),
+                           user=steward, reason="two sites, two suppliers")
+    assert apart.golden_id != first.golden_id
+    ingest_records(system=portal, entity="supplier",
+                   records=[{**ACME_PORTAL, "name": "ACME Corp", "phone": "+1 617 555 0199"}])
+    assert SourceRecord.objects.get(source_key="SUP-77").golden_id == apart.golden_id
+
+    result = ingest_records(system=wms, entity="supplier", records=[{**ACME_ERP, "source_key": "acme"}])[0]
+
+    assert result.outcome == "linked" and result.golden_id == first.golden_id
+    task = ReviewTask.objects.get(source_record__source_key="acme")
+    assert task.candidate_golden_id == apart.golden_id
+    # The task shows why the record may belong to the other golden record (another phone
+    # number), not the evidence of the link it got.
+    levels = {c["field"]: c["level"] for c in task.contributions}
+    assert levels["phone"] == "different"
+    linked = SourceRecord.objects.get(source_key="acme")
+    assert task.score < linked_score(linked, first.golden_id)
+
+
+def linked_score(record, golden_id):
+    from mdm.matching.keys import match_keys
+    from mdm.services.matching import active_model
+
+    model = active_model("supplier")[0]
+    members = SourceRecord.objects.filter(golden_id=golden_id).exclude(pk=record.pk)
+    return max(float(model.score(match_keys("supplier", record.normalized),
+                                 match_keys("supplier", m.normalized)).weight) for m in members)
