@@ -433,13 +433,15 @@ class HubMatcher:
                 candidates += decision.detail.get("alternatives", [])
             for candidate in candidates:
                 if candidate and candidate != record.golden_id:
-                    evidence = decision.detail.get("alternative_evidence", {}).get(candidate, decision.detail)
-                    score = evidence.get("score", decision.score)
+                    # An alternative is shown with its own evidence; the decision's candidate with the decision's.
+                    evidence = decision.detail.get("alternative_evidence", {}).get(candidate) or {
+                        "score": decision.score, "rule": decision.detail.get("rule", ""),
+                        "contributions": decision.detail.get("contributions", [])}
                     tasks.append(ReviewTask(
                         entity=entity, source_record_id=record.pk, golden_id=record.golden_id,
-                        candidate_golden_id=candidate, score=score or 0.0,
-                        probability=_probability(score), rule=evidence.get("rule", ""),
-                        contributions=evidence.get("contributions", []),
+                        candidate_golden_id=candidate, score=evidence["score"] or 0.0,
+                        probability=_probability(evidence["score"]), rule=evidence["rule"],
+                        contributions=evidence["contributions"],
                     ))
         if tasks:
             create_tracked(tasks, ReviewTask)

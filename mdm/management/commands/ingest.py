@@ -153,12 +153,9 @@ class Command(BaseCommand):
         if linked.count() < AUTO_TRAIN_MIN_RECORDS or linked.values("system").distinct().count() < 2:
             return
         version = train_model(entity=entity)
-        if version.active:
-            self.stdout.write(f"trained the {entity} match model from {version.trained_on} loaded records "
-                              f"(v{version.version}); later loads use it")
-        else:
-            self.stdout.write(f"trained the {entity} match model from {version.trained_on} loaded records "
-                              f"(v{version.version}) and set it aside: {version.notes}")
+        outcome = "; later loads use it" if version.active else f" and set it aside: {version.notes}"
+        self.stdout.write(f"trained the {entity} match model from {version.trained_on} loaded records "
+                          f"(v{version.version}){outcome}")
 
     @staticmethod
     def _progress(done: int, total: int, started: float) -> None:
