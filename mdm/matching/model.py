@@ -491,15 +491,20 @@ def implausible(model: MatchModel) -> str | None:
 
     EM finds the two classes that best explain the candidate pairs; where records of one place
     or one maker agree on most fields (branches of a chain in one city), those can be "same city"
-    and "elsewhere" instead of duplicates and the rest. The sign is the share of matches it
-    estimates among the blocked candidate pairs, which blocking keeps far below one half: at
-    its cap, the model would link whatever agrees on the fields that class shares.
+    and "elsewhere" instead of duplicates and the rest. Two signs together give that away: the
+    share of matches among the candidate pairs reached its cap (alone, that also happens in a
+    small hub where most candidate pairs are duplicates), and the "matches" differ on most of
+    the evidence (name, address, code...), which duplicates do not.
     """
-    if model.prior >= MAX_PRIOR - 1e-9:
-        return (f"EM estimated that {model.prior:.0%} or more of the candidate pairs are matches: it separated "
-                f"something other than duplicates (records that share a city or a maker, say), so the model "
-                f"in use before stays in use")
-    return None
+    if model.prior < MAX_PRIOR - 1e-9:
+        return None
+    comparisons = model.config.comparisons
+    differing = [c.name for c in comparisons if model.m[c.name][-1] > 0.5]
+    if 2 * len(differing) < len(comparisons):
+        return None
+    return (f"EM estimated that {model.prior:.0%} or more of the candidate pairs are matches, and that matches "
+            f"mostly differ in {', '.join(differing)}: it separated something other than duplicates (records "
+            f"that share a city or a maker, say), so the model in use before stays in use")
 
 
 def estimate(

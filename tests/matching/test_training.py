@@ -58,8 +58,13 @@ def test_an_estimate_that_separates_places_instead_of_duplicates_is_set_aside(tm
     assert "inactive" in _train("location", "--show")
 
 
-def test_implausible_names_a_model_whose_matches_fill_half_the_candidate_pairs():
+def test_implausible_names_a_model_whose_matches_fill_half_the_candidate_pairs_and_differ_on_most_fields():
     model = default_model("location")
     assert implausible(model) is None
+    # In a small hub most candidate pairs can be duplicates: a capped share alone is no sign.
     model.prior = MAX_PRIOR
-    assert "candidate pairs are matches" in implausible(model)
+    assert implausible(model) is None
+    for name in ("name", "address", "coordinates", "code"):
+        model.m[name] = [*(0.1 / (len(model.m[name]) - 1) for _ in model.m[name][:-1]), 0.9]
+    reason = implausible(model)
+    assert "candidate pairs are matches" in reason and "name, address, coordinates, code" in reason
