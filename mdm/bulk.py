@@ -18,6 +18,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
+import orjson
 from django.db import connection, models, transaction
 from django.utils import timezone
 
@@ -43,10 +44,26 @@ _PLAIN_FIELDS = (
 )
 
 
+_ORJSON_OPTIONS = orjson.OPT_NON_STR_KEYS
+
+
 def _json_value(encoder: Any) -> Any:
-    def convert(value: Any) -> Any:
+    """A JSON field's value as COPY text. Without an encoder of its own, orjson writes it: the
+    same JSON as json.dumps (PostgreSQL stores jsonb parsed, so spacing and escapes do not
+    matter) in a tenth of the time, which was the largest single cost of writing a load's rows."""
+    if encoder is None:
+        def convert(value: Any) -> Any:
+            if value is None:
+                return None
+            try:
+                return orjson.dumps(value, option=_ORJSON_OPTIONS).decode()
+            except TypeError:  # a type orjson does not know, or an integer beyond 64 bits
+                return json.dumps(value)
+        return convert
+
+    def convert_with(value: Any) -> Any:
         return None if value is None else json.dumps(value, cls=encoder)
-    return convert
+    return convert_with
 
 
 def _converter(field: models.Field) -> Any:
