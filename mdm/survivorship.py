@@ -113,6 +113,13 @@ def survive(
 ) -> Survived:
     """Compute the golden values and their lineage from the linked members."""
     pins = pins or {}
+    if len(members) == 1:  # every policy picks the one member that has a value: most new golden records
+        return _survive_one(entity, attributes, members[0], pins)
+    return _survive_by_policies(entity, attributes, members, pins)
+
+
+def _survive_by_policies(entity: str, attributes: Iterable[str], members: Sequence[Member],
+                         pins: dict[str, dict[str, Any]]) -> Survived:
     values: dict[str, Any] = {}
     lineage: dict[str, dict[str, Any]] = {}
     for attribute in attributes:
@@ -135,4 +142,26 @@ def survive(
             "source_record": winner.source_record_id,
             "at": winner.updated_at.isoformat(),
         }
+    return Survived(values=values, lineage=lineage)
+
+
+def _survive_one(entity: str, attributes: Iterable[str], member: Member, pins: dict[str, dict[str, Any]]) -> Survived:
+    """`survive` of a single member: its present values, each with its policy's name in the lineage."""
+    values: dict[str, Any] = {}
+    lineage: dict[str, dict[str, Any]] = {}
+    at = member.updated_at.isoformat()
+    for attribute in attributes:
+        if attribute in pins:
+            pin = pins[attribute]
+            values[attribute] = pin.get("value")
+            lineage[attribute] = {"policy": "steward_pin", "by": pin.get("by"), "at": pin.get("at"),
+                                  "reason": pin.get("reason", "")}
+            continue
+        value = member.values.get(attribute)
+        if not _present(value):
+            values[attribute] = None
+            continue
+        values[attribute] = value
+        lineage[attribute] = {"policy": policy_for(entity, attribute).name, "system": member.system_code,
+                              "source_key": member.source_key, "source_record": member.source_record_id, "at": at}
     return Survived(values=values, lineage=lineage)
