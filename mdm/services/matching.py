@@ -323,15 +323,14 @@ class HubMatcher:
             return {}
         rights = [candidates.member_keys[pk][1] for pk in member_row]
         scores = model.score_indexed(keys, left_index, rights, right_index)
-        hit = _rule_hits(scores)
-        return {pair: (scores.weight[start:stop], hit[start:stop], scores.conflict[start:stop], scores, start)
+        # Plain lists: the decisions read them element by element, which numpy arrays make slow.
+        weight, hit, conflict = scores.weight.tolist(), _rule_hits(scores).tolist(), scores.conflict.tolist()
+        return {pair: (weight[start:stop], hit[start:stop], conflict[start:stop], scores, start)
                 for pair, (start, stop) in spans.items()}
 
     @staticmethod
     def _decision(position: int, verdict: Any, per_cluster: dict, rows: dict, model: MatchModel) -> Decision:
         target = verdict.golden_id
-        explained = target if target is not None else (
-            max(per_cluster, key=lambda g: max(per_cluster[g][0])) if per_cluster else None)
 
         def best_pair(golden_id: Any) -> Any:
             scores, start = rows[golden_id]
@@ -341,7 +340,10 @@ class HubMatcher:
 
         contributions: list[dict[str, Any]] = []
         rule = ""
-        if explained is not None and explained in rows:
+        # The evidence is kept for the steward's review task; a decision that opens none needs none.
+        explained = target if target is not None else (
+            max(per_cluster, key=lambda g: max(per_cluster[g][0])) if per_cluster else None)
+        if verdict.decision == "review" and explained is not None and explained in rows:
             pair = best_pair(explained)
             contributions = _contributions(pair)
             rule = pair.rule
