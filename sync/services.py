@@ -126,8 +126,9 @@ def record_events(*, changes: list[dict]) -> list[Event]:
     ctx = current_context()
     now = timezone.now()
     events = []
+    known_types = set(EventType.values)
     for change in changes:
-        if change["event_type"] not in EventType.values:
+        if change["event_type"] not in known_types:
             raise ValueError(f"unknown event type {change['event_type']!r}")
         events.append(
             Event(
