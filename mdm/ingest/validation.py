@@ -224,6 +224,8 @@ def _check_country(spec: FieldSpec, value: object, context: _Context) -> object:
 
 def _check_email(spec: FieldSpec, value: object, context: _Context) -> object:
     text = _check_length(spec, _as_text(spec, value))
+    if _EMAIL.fullmatch(text):  # the usual case, and the first of the candidates below
+        return text
     for candidate in email_candidates(text):
         if _EMAIL.fullmatch(candidate):
             return candidate
