@@ -420,8 +420,9 @@ class HubMatcher:
             stored = [r.pk for r in keyed if not getattr(r, "_blocking_keys_first", False)]
             if stored:
                 BlockingKey.objects.filter(source_record_id__any=stored).delete()
+            # A record's blocking keys are distinct (blocking_keys), so are these rows.
             copy_values(BlockingKey, ["entity", "key", "source_record"],
-                        {(entity, key, r.pk) for r in keyed for key in r._blocking_keys})
+                        [(entity, key, r.pk) for r in keyed for key in r._blocking_keys])
         group_golden = {d.group: r.golden_id for r, d in zip(records, decisions, strict=True)
                         if d.action == "new" and d.group}
         tasks = []
