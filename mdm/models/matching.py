@@ -16,7 +16,12 @@ class BlockingKey(models.Model):
 
     entity = models.CharField(max_length=16)
     key = models.CharField(max_length=96)
-    source_record = models.ForeignKey(SourceRecord, on_delete=models.CASCADE, related_name="blocking_keys")
+    # Derived rows, rewritten with every record they index: no database foreign key (its checks at
+    # commit, seven or eight per record, ran inside the matcher's locked section of every load;
+    # Django still deletes them with their record) and no index of its own (the unique
+    # constraint below starts with this column).
+    source_record = models.ForeignKey(SourceRecord, on_delete=models.CASCADE, related_name="blocking_keys",
+                                      db_constraint=False, db_index=False)
 
     class Meta:
         indexes = [models.Index(fields=["entity", "key"], name="blocking_entity_key")]
