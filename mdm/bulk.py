@@ -159,20 +159,21 @@ def write_history(model: type[models.Model], objs: Sequence[models.Model], *, hi
     ctx = current_context()
     now = timezone.now()
     tracked = {f.attname for f in history_model.tracked_fields}
-    history_pks = iter(_allocate_pks(history_model, len(objs)))
     common = {"history_user_id": ctx.user_id, "history_type": history_type,
               "request_id": ctx.request_id, "source_system": ctx.system_code}
-    pk_name = history_model._meta.pk.attname
-    layout = [(f.attname, f.attname in tracked) for f in history_model._meta.concrete_fields]
+    # The history ids are the table's own, numbered by the database in row order: nobody here
+    # needs them, so they are not allocated first.
+    fields = [f for f in history_model._meta.concrete_fields if f is not history_model._meta.pk]
+    layout = [(f.attname, f.attname in tracked) for f in fields]
 
     def rows() -> Iterable[list[Any]]:
         for obj in objs:
-            extra = {**common, pk_name: next(history_pks), "history_date": getattr(obj, "_history_date", now),
+            extra = {**common, "history_date": getattr(obj, "_history_date", now),
                      "history_change_reason": getattr(obj, "_change_reason", None) or ctx.reason or None,
                      "history_relation_id": obj.pk}
             yield [getattr(obj, name) if is_tracked else extra[name] for name, is_tracked in layout]
 
-    _copy(history_model, rows())
+    _copy(history_model, rows(), fields)
 
 
 def create_tracked(objs: Sequence[M], model: type[M]) -> Sequence[M]:
