@@ -66,6 +66,45 @@ def lock_keys(namespace: str, keys: Iterable[str]) -> None:
         )
 
 
+def current_snapshot() -> str | None:
+    """Which transactions this moment sees as finished (PostgreSQL's pg_snapshot, as text);
+    None on other databases."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_current_snapshot()::text")
+        return cursor.fetchone()[0]
+
+
+def finished_since(snapshot: str | None) -> list[int]:
+    """The other transactions that committed or rolled back since `snapshot` was taken, by the
+    32-bit id a row's xmin shows; empty when none did. Without a snapshot (other databases),
+    a single [0]: whether anything changed cannot be told, so treat it as changed.
+
+    Read-only transactions have no id and are not counted: they changed nothing.
+    """
+    if snapshot is None:
+        return [0]
+    with connection.cursor() as cursor:
+        cursor.execute(_FINISHED_SINCE_SQL, [snapshot, snapshot])
+        return [row[0] for row in cursor.fetchall()]
+
+
+# The transactions in progress at the snapshot, and those that began after it, that the
+# present sees as finished (this transaction's own id excluded).
+_FINISHED_SINCE_SQL = """
+    SELECT (x::text::bigint %% 4294967296)::bigint FROM (
+        SELECT pg_snapshot_xip(%s::pg_snapshot) AS x
+        UNION ALL
+        SELECT g::text::xid8 FROM generate_series(
+            pg_snapshot_xmax(%s::pg_snapshot)::text::bigint,
+            pg_snapshot_xmax(pg_current_snapshot())::text::bigint - 1) AS g
+    ) AS c
+    WHERE pg_visible_in_snapshot(x, pg_current_snapshot())
+      AND x IS DISTINCT FROM pg_current_xact_id_if_assigned()
+"""
+
+
 class _BoundCursor(psycopg.Cursor):
     """A server-binding cursor whose statements are always, or never, prepared."""
 

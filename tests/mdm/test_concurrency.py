@@ -170,3 +170,47 @@ def test_a_batch_scored_while_another_was_open_finds_what_that_one_committed(erp
     assert acme_second.outcome == "linked" and acme_second.golden_id == acme_first.golden_id
     assert [r.outcome for r in second[:-1]] == ["created"] * 20
     assert Supplier.objects.filter(status=GoldenStatus.ACTIVE).count() == 41
+
+
+def test_finished_since_names_the_transactions_that_ended_after_a_snapshot(erp):
+    from mdm.db import current_snapshot, finished_since
+
+    def write_elsewhere(name: str) -> int:
+        xid: list[int] = []
+
+        def write():
+            try:
+                with transaction.atomic(), connection.cursor() as cursor:
+                    cursor.execute("UPDATE mdm_sourcesystem SET name = %s WHERE code = 'ERP'", [name])
+                    cursor.execute("SELECT pg_current_xact_id()::text")
+                    xid.append(int(cursor.fetchone()[0]) % 2**32)
+            finally:
+                connection.close()
+
+        thread = threading.Thread(target=write)
+        thread.start()
+        thread.join(timeout=30)
+        return xid[0]
+
+    with transaction.atomic():
+        snapshot = current_snapshot()
+        with connection.cursor() as cursor:  # this transaction's own writes do not count
+            cursor.execute("UPDATE mdm_sourcesystem SET name = 'own' WHERE code = 'ERP'")
+        assert finished_since(snapshot) == []
+    snapshot = current_snapshot()
+    other = write_elsewhere("elsewhere")
+    assert finished_since(snapshot) == [other]
+
+
+def test_a_batch_nobody_wrote_around_looks_at_its_candidates_once(erp, portal):
+    """The second look under the locks is for what others committed meanwhile: with nothing
+    committed, the batch asks for its candidates once."""
+    from django.test.utils import CaptureQueriesContext
+
+    ingest_records(system=erp, entity="supplier", records=[{**ACME, "source_key": "V-1"}, *_unrelated("E", 20)])
+    with CaptureQueriesContext(connection) as alone:
+        results = ingest_records(system=portal, entity="supplier",
+                                 records=[{**ACME, "source_key": "SUP-1"}, *_unrelated("P", 20)])
+    assert results[0].outcome == "linked"
+    probes = [q for q in alone.captured_queries if "CROSS JOIN LATERAL" in q["sql"]]
+    assert len(probes) == 1
