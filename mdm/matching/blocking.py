@@ -94,7 +94,8 @@ def key_weight(block_size: int) -> float:
     return 1.0 / math.log2(1 + max(block_size, 1))
 
 
-def strongest_candidates(shared: Iterable[tuple[int, Iterable[Hashable]]], *, limit: int) -> list[Hashable]:
+def strongest_candidates(shared: Iterable[tuple[int, Iterable[Hashable]]], *, limit: int,
+                         exclude: Iterable[Hashable] = ()) -> list[Hashable]:
     """The candidates of one record most worth scoring, at most `limit`, in ascending order.
 
     `shared` gives, per blocking key of the record, how many records hold that key and the
@@ -103,12 +104,15 @@ def strongest_candidates(shared: Iterable[tuple[int, Iterable[Hashable]]], *, li
     smaller id so that the choice is the same on every run. A true duplicate shares several
     keys, rare ones among them; a record that shares one crowded key with it rarely is one.
     This bounds the work per record as the hub grows, where blocks alone let it grow with them.
+    Candidates in `exclude` are never picked.
     """
     weights: dict[Hashable, float] = defaultdict(float)
     for size, candidates in shared:
         weight = key_weight(size)
         for candidate in candidates:
             weights[candidate] += weight
+    for candidate in exclude:
+        weights.pop(candidate, None)
     if len(weights) <= limit:
         return sorted(weights)
     return sorted(heapq.nsmallest(limit, weights, key=lambda c: (-weights[c], c)))

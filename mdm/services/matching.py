@@ -273,10 +273,9 @@ class HubMatcher:
         chosen: list[list[str]] = []
         for position, block in enumerate(blocks):
             # A record in review being matched again is asked whether it belongs elsewhere.
-            excluded = refused.get(position, set()) | {records[position].golden_id}
             chosen.append(strongest_candidates(
-                ((size, goldens - excluded) for size, goldens in (goldens_of_key[k] for k in block if k in by_key)),
-                limit=limit,
+                (goldens_of_key[k] for k in block if k in goldens_of_key), limit=limit,
+                exclude=(*refused.get(position, ()), records[position].golden_id),
             ))
         members: dict[str, list[tuple[int, Any]]] = defaultdict(list)
         member_keys: dict[int, tuple[Any, dict]] = dict(known or {})
@@ -304,8 +303,8 @@ class HubMatcher:
                 for pk, normalized in SourceRecord.objects.filter(pk__any=unkeyed).values_list("pk", "normalized"):
                     member_keys[pk] = (member_keys[pk][0], match_keys(entity, normalized))
         # (A golden record whose members all moved between the two reads has none left to score.)
-        targets = [{golden_id: tuple(sorted(members[golden_id])) for golden_id in picks if members.get(golden_id)}
-                   for picks in chosen]
+        ordered = {golden_id: tuple(sorted(found)) for golden_id, found in members.items()}
+        targets = [{golden_id: ordered[golden_id] for golden_id in picks if golden_id in ordered} for picks in chosen]
         return _Candidates(targets=targets, member_keys=member_keys)
 
     @staticmethod

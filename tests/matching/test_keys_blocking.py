@@ -146,3 +146,9 @@ def test_strongest_candidates_keep_those_sharing_the_most_and_rarest_keys():
     # Under the limit, every candidate is kept.
     assert strongest_candidates([(5, {"B", "A"}), (3, {"C"})], limit=20) == ["A", "B", "C"]
     assert strongest_candidates([], limit=20) == []
+
+
+def test_strongest_candidates_never_pick_the_excluded():
+    shared = [(1, {"A", "B"}), (2, {"A", "C"}), (50, {"D"})]
+    assert strongest_candidates(shared, limit=2) == ["A", "B"]
+    assert strongest_candidates(shared, limit=2, exclude=("A", "")) == ["B", "C"]
