@@ -76,32 +76,31 @@ def current_snapshot() -> str | None:
         return cursor.fetchone()[0]
 
 
-def finished_since(snapshot: str | None) -> list[int]:
-    """The other transactions that committed or rolled back since `snapshot` was taken, by the
-    32-bit id a row's xmin shows; empty when none did. Without a snapshot (other databases),
-    a single [0]: whether anything changed cannot be told, so treat it as changed.
-
-    Read-only transactions have no id and are not counted: they changed nothing.
-    """
+def others_ended_since(snapshot: str | None) -> bool:
+    """Whether another transaction committed or rolled back since `snapshot` was taken (always
+    True without a snapshot, on other databases: it cannot be told). Read-only transactions
+    have no id and do not count: they changed nothing."""
     if snapshot is None:
-        return [0]
+        return True
     with connection.cursor() as cursor:
-        cursor.execute(_FINISHED_SINCE_SQL, [snapshot, snapshot])
-        return [row[0] for row in cursor.fetchall()]
+        cursor.execute(_ENDED_SINCE_SQL, [snapshot, snapshot])
+        return cursor.fetchone()[0]
 
 
 # The transactions in progress at the snapshot, and those that began after it, that the
-# present sees as finished (this transaction's own id excluded).
-_FINISHED_SINCE_SQL = """
-    SELECT (x::text::bigint %% 4294967296)::bigint FROM (
-        SELECT pg_snapshot_xip(%s::pg_snapshot) AS x
-        UNION ALL
-        SELECT g::text::xid8 FROM generate_series(
-            pg_snapshot_xmax(%s::pg_snapshot)::text::bigint,
-            pg_snapshot_xmax(pg_current_snapshot())::text::bigint - 1) AS g
-    ) AS c
-    WHERE pg_visible_in_snapshot(x, pg_current_snapshot())
-      AND x IS DISTINCT FROM pg_current_xact_id_if_assigned()
+# present sees as ended (this transaction's own id left out).
+_ENDED_SINCE_SQL = """
+    SELECT EXISTS (
+        SELECT 1 FROM (
+            SELECT pg_snapshot_xip(%s::pg_snapshot) AS x
+            UNION ALL
+            SELECT g::text::xid8 FROM generate_series(
+                pg_snapshot_xmax(%s::pg_snapshot)::text::bigint,
+                pg_snapshot_xmax(pg_current_snapshot())::text::bigint - 1) AS g
+        ) AS c
+        WHERE pg_visible_in_snapshot(x, pg_current_snapshot())
+          AND x IS DISTINCT FROM pg_current_xact_id_if_assigned()
+    )
 """
 
 

@@ -27,7 +27,7 @@ from django.dispatch import receiver
 
 from mdm import metrics
 from mdm.bulk import SMALL_BATCH, copy_values, create_tracked
-from mdm.db import current_snapshot, finished_since, lock_keys, text_array
+from mdm.db import current_snapshot, lock_keys, others_ended_since, text_array
 from mdm.ingest.linking import Decision
 from mdm.matching.blocking import blocking_keys, strongest_candidates
 from mdm.matching.cluster import judge
@@ -191,7 +191,7 @@ class HubMatcher:
         final = seen
         if optimistic:
             lock_keys(lock, all_keys)
-        if optimistic and finished_since(before):
+        if optimistic and others_ended_since(before):
             final = self._candidates(entity, records, blocks, all_keys, cap, known=seen.member_keys)
             changed = [(p, g) for p, targets in enumerate(final.targets) for g, members in targets.items()
                        if seen.targets[p].get(g) != members]
