@@ -112,16 +112,17 @@ def survive(
     pins: dict[str, dict[str, Any]] | None = None,
 ) -> Survived:
     """Compute the golden values and their lineage from the linked members."""
-    pins = pins or {}
-    if len(members) == 1:  # every policy picks the one member that has a value: most new golden records
-        return _survive_one(entity, attributes, members[0], pins)
-    return _survive_by_policies(entity, attributes, members, pins)
+    # One member: every policy picks it where it has a value (most new golden records), so
+    # nothing is ranked.
+    return _survive(entity, attributes, members, pins or {}, rank=len(members) != 1)
 
 
-def _survive_by_policies(entity: str, attributes: Iterable[str], members: Sequence[Member],
-                         pins: dict[str, dict[str, Any]]) -> Survived:
+def _survive(entity: str, attributes: Iterable[str], members: Sequence[Member], pins: dict[str, dict[str, Any]],
+             *, rank: bool = True) -> Survived:
     values: dict[str, Any] = {}
     lineage: dict[str, dict[str, Any]] = {}
+    only = None if rank else members[0]
+    only_at = None if only is None else only.updated_at.isoformat()
     for attribute in attributes:
         if attribute in pins:
             pin = pins[attribute]
@@ -130,7 +131,10 @@ def _survive_by_policies(entity: str, attributes: Iterable[str], members: Sequen
                                   "reason": pin.get("reason", "")}
             continue
         policy = policy_for(entity, attribute)
-        winner = policy.choose(attribute, members)
+        if only is None:
+            winner = policy.choose(attribute, members)
+        else:
+            winner = only if _present(only.values.get(attribute)) else None
         if winner is None:
             values[attribute] = None
             continue
@@ -140,28 +144,6 @@ def _survive_by_policies(entity: str, attributes: Iterable[str], members: Sequen
             "system": winner.system_code,
             "source_key": winner.source_key,
             "source_record": winner.source_record_id,
-            "at": winner.updated_at.isoformat(),
+            "at": only_at or winner.updated_at.isoformat(),
         }
-    return Survived(values=values, lineage=lineage)
-
-
-def _survive_one(entity: str, attributes: Iterable[str], member: Member, pins: dict[str, dict[str, Any]]) -> Survived:
-    """`survive` of a single member: its present values, each with its policy's name in the lineage."""
-    values: dict[str, Any] = {}
-    lineage: dict[str, dict[str, Any]] = {}
-    at = member.updated_at.isoformat()
-    for attribute in attributes:
-        if attribute in pins:
-            pin = pins[attribute]
-            values[attribute] = pin.get("value")
-            lineage[attribute] = {"policy": "steward_pin", "by": pin.get("by"), "at": pin.get("at"),
-                                  "reason": pin.get("reason", "")}
-            continue
-        value = member.values.get(attribute)
-        if not _present(value):
-            values[attribute] = None
-            continue
-        values[attribute] = value
-        lineage[attribute] = {"policy": policy_for(entity, attribute).name, "system": member.system_code,
-                              "source_key": member.source_key, "source_record": member.source_record_id, "at": at}
     return Survived(values=values, lineage=lineage)

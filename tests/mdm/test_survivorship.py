@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mdm.survivorship import ATTRIBUTE_POLICIES, Member, _survive_by_policies, survive
+from mdm.survivorship import ATTRIBUTE_POLICIES, Member, _survive, survive
 
 ATTRIBUTES = ("name", "address_line1", "city", "phone", "email", "website", "tax_id", "country")
 value = st.one_of(st.none(), st.just(""), st.just([]), st.just({}), st.text(max_size=8), st.integers(0, 99))
@@ -27,7 +27,7 @@ pins = st.dictionaries(st.sampled_from(ATTRIBUTES), st.fixed_dictionaries(
 @given(entity=st.sampled_from(sorted(ATTRIBUTE_POLICIES)), one=member, pinned=pins)
 def test_one_member_survives_as_the_policies_would_have_it(entity, one, pinned):
     shortcut = survive(entity=entity, attributes=ATTRIBUTES, members=[one], pins=pinned)
-    assert shortcut == _survive_by_policies(entity, ATTRIBUTES, [one], pinned)
+    assert shortcut == _survive(entity, ATTRIBUTES, [one], pinned, rank=True)
 
 
 def test_one_member_lineage_names_each_attribute_policy():
