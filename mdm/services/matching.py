@@ -344,10 +344,8 @@ class HubMatcher:
         contributions: list[dict[str, Any]] = []
         rule = ""
         # The evidence is kept for the steward's review task; a decision that opens none needs none.
-        explained = target if target is not None else (
-            max(per_cluster, key=lambda g: max(per_cluster[g][0])) if per_cluster else None)
-        if verdict.decision == "review" and explained is not None and explained in rows:
-            pair = best_pair(explained)
+        if verdict.decision == "review" and target in rows:
+            pair = best_pair(target)
             contributions = _contributions(pair)
             rule = pair.rule
         score = None if verdict.score == float("-inf") else float(verdict.score)
