@@ -335,31 +335,23 @@ class HubMatcher:
     def _decision(position: int, verdict: Any, per_cluster: dict, rows: dict, model: MatchModel) -> Decision:
         target = verdict.golden_id
 
-        def best_pair(golden_id: Any) -> Any:
+        def evidence_for(golden_id: Any) -> dict[str, Any]:
+            """The record's best pair against this golden record's members, explained."""
             scores, start = rows[golden_id]
             weights = per_cluster[golden_id][0]
             offset = int(max(range(len(weights)), key=lambda k: weights[k])) if str(golden_id)[:1] != "#" else 0
-            return model.explain(scores, start + offset)
+            pair = model.explain(scores, start + offset)
+            return {"score": float(max(weights)), "rule": pair.rule, "contributions": _contributions(pair)}
 
-        contributions: list[dict[str, Any]] = []
-        rule = ""
         # The evidence is kept for the steward's review task; a decision that opens none needs none.
-        if verdict.decision == "review" and target in rows:
-            pair = best_pair(target)
-            contributions = _contributions(pair)
-            rule = pair.rule
+        own = evidence_for(target) if verdict.decision == "review" and target in rows else {}
         score = None if verdict.score == float("-inf") else float(verdict.score)
         alternatives = [a for a in verdict.alternatives if not str(a).startswith("#")]
         # A steward asked whether the record also belongs to another golden record sees the
         # evidence for that one, not for the golden record it was linked to.
-        evidence = {}
-        for other in alternatives:
-            if other in rows:
-                pair = best_pair(other)
-                evidence[other] = {"score": float(max(per_cluster[other][0])), "rule": pair.rule,
-                                   "contributions": _contributions(pair)}
-        detail = {"contributions": contributions, "support": verdict.support, "rule": rule,
-                  "alternatives": alternatives, "alternative_evidence": evidence}
+        evidence = {other: evidence_for(other) for other in alternatives if other in rows}
+        detail = {"contributions": own.get("contributions", []), "support": verdict.support,
+                  "rule": own.get("rule", ""), "alternatives": alternatives, "alternative_evidence": evidence}
         is_local = target is not None and str(target).startswith("#")
         if verdict.decision == "link" and target is not None:
             if is_local:
